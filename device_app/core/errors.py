@@ -1,0 +1,118 @@
+"""OAuth error names, how the client classifies them, and the core's exceptions.
+
+Exception tree::
+
+    DeviceAppError                 base of everything this package raises on purpose
+    +-- UsageError                 local misuse of the API (a bug in the caller), never the peer's fault
+    +-- ConfigurationError         the profile or settings are wrong; the user must fix them
+    +-- TransportError             no usable HTTP response arrived (connect, timeout, TLS, size, redirect)
+    +-- ProtocolError              the peer answered, but not in a way RFC 8628 / RFC 6749 allows
+        +-- OAuthError             the peer answered with an RFC 6749 §5.2 error body
+
+Pending and slow_down are *events* of the flow, never exceptions.
+"""
+
+# RFC 8628 §3.5 and RFC 6749 §5.2 error codes (https://www.rfc-editor.org/rfc/rfc8628#section-3.5)
+AUTHORIZATION_PENDING = "authorization_pending"
+SLOW_DOWN = "slow_down"
+ACCESS_DENIED = "access_denied"
+EXPIRED_TOKEN = "expired_token"
+INVALID_GRANT = "invalid_grant"
+INVALID_CLIENT = "invalid_client"
+INVALID_REQUEST = "invalid_request"
+INVALID_SCOPE = "invalid_scope"
+UNAUTHORIZED_CLIENT = "unauthorized_client"
+UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"
+INVALID_TOKEN = "invalid_token"  # RFC 6750 §3.1
+
+# Classes of error, as the client acts on them.
+C_PENDING = "pending"
+C_SLOW_DOWN = "slow_down"
+C_DENIED = "denied"
+C_EXPIRED = "expired"
+C_BAD_CODE = "bad_code"
+C_CONFIGURATION = "configuration"
+C_TRANSIENT = "transient"
+C_OTHER = "other"
+
+# The default classification table. Providers add to it through their profile's
+# ``error_map`` (see providers.py); non-standard codes come from shared/reference/PROVIDERS.md §3.
+DEFAULT_ERROR_CLASSES = {
+    AUTHORIZATION_PENDING: C_PENDING,
+    SLOW_DOWN: C_SLOW_DOWN,
+    ACCESS_DENIED: C_DENIED,
+    "authorization_declined": C_DENIED,  # Microsoft Entra
+    EXPIRED_TOKEN: C_EXPIRED,
+    "token_expired": C_EXPIRED,  # GitHub documentation's spelling
+    "bad_verification_code": C_BAD_CODE,  # Microsoft Entra (AADSTS70018)
+    "incorrect_device_code": C_BAD_CODE,  # GitHub
+    "device_not_found": C_BAD_CODE,  # django-oauth-toolkit, HTTP 404
+    INVALID_GRANT: C_BAD_CODE,
+    INVALID_CLIENT: C_CONFIGURATION,
+    UNAUTHORIZED_CLIENT: C_CONFIGURATION,
+    "incorrect_client_credentials": C_CONFIGURATION,  # GitHub
+    "device_flow_disabled": C_CONFIGURATION,  # GitHub
+    UNSUPPORTED_GRANT_TYPE: C_CONFIGURATION,
+    "org_internal": C_CONFIGURATION,  # Google
+    "admin_policy_enforced": C_CONFIGURATION,  # Google
+    INVALID_SCOPE: C_CONFIGURATION,
+    "rate_limit_exceeded": C_TRANSIENT,  # Google, on /device/code, under "error_code"
+    "temporarily_unavailable": C_TRANSIENT,  # RFC 6749 §4.1.2.1
+    "server_error": C_TRANSIENT,
+}
+
+
+def classify(code, extra=None):
+    """Return the class of an OAuth error code, looking at a profile's map first."""
+    if extra and code in extra:
+        return extra[code]
+    return DEFAULT_ERROR_CLASSES.get(code, C_OTHER)
+
+
+class DeviceAppError(Exception):
+    """Base class of the errors this package raises on purpose."""
+
+    def __init__(self, message=""):
+        Exception.__init__(self, message)
+        self.message = message
+
+    def __str__(self):
+        return self.message
+
+
+class UsageError(DeviceAppError):
+    """The API was used wrongly by its caller (a local bug, not the server's fault)."""
+
+
+class ConfigurationError(DeviceAppError):
+    """Settings or the provider profile are wrong; the message says what to fix."""
+
+
+class TransportError(DeviceAppError):
+    """No usable HTTP response arrived.
+
+    ``reason`` is one of ``connect``, ``timeout``, ``tls``, ``too_large``, ``redirect``,
+    ``other``. ``retry_after`` is seconds the server asked us to wait, or None.
+    """
+
+    def __init__(self, message, reason="other", retry_after=None):
+        DeviceAppError.__init__(self, message)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class ProtocolError(DeviceAppError):
+    """The server answered in a way the protocol does not allow."""
+
+
+class OAuthError(ProtocolError):
+    """An RFC 6749 §5.2 error response: ``error``, ``error_description``, ``error_uri``."""
+
+    def __init__(self, error, description=None, uri=None, status=None, category=None):
+        msg = error if not description else "%s: %s" % (error, description)
+        ProtocolError.__init__(self, msg)
+        self.error = error
+        self.description = description
+        self.uri = uri
+        self.status = status
+        self.category = category if category is not None else classify(error)
