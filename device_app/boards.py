@@ -13,11 +13,18 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from device_app.input.keymap import KeymapError, layer_keymap
+
 BOARD_DIR = Path(__file__).resolve().parent.parent / "board_configs"
 
 ROTATIONS = (0, 90, 180, 270)
 DISPLAYS = ("window", "kmsdrm", "framebuffer", "offscreen")
 INPUT_SOURCES = ("keyboard", "evdev", "touch", "scripted")
+FRAMEBUFFER_FORMATS = ("", "rgb565", "xrgb8888")  # "" = from the device's bits_per_pixel
+# SDL2 video drivers a board may name (SDL 2.32 src/video/SDL_video.c bootstrap list, the ones
+# that can exist on Linux, Windows and macOS).
+VIDEO_DRIVERS = ("x11", "wayland", "kmsdrm", "offscreen", "dummy", "evdev", "rpi", "vivante",
+                 "windows", "cocoa")
 
 
 class BoardError(ValueError):
@@ -26,7 +33,7 @@ class BoardError(ValueError):
 
 @dataclass(frozen=True)
 class SafeArea:
-    """Title-safe insets, as fractions of the screen's width (left/right) and height (top/bottom)."""
+    """Title-safe insets: fractions of the screen's width (left/right) and height (top/bottom)."""
 
     top: float = 0.05
     right: float = 0.05
@@ -62,13 +69,34 @@ class Board:
     theme: str = "dark"
     locale: str = ""  # "" = from the environment (LANGUAGE, LC_ALL, LC_MESSAGES, LANG)
     device_name: str = "Living-room TV"
-    keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # The effective keymap: the default keymap (device_app/input/default_keymap.toml) with the
+    # board's [keymap] table layered on top. Key name (SDL or evdev) -> action id.
+    keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(layer_keymap({})))
     input_sources: tuple[str, ...] = ("keyboard",)
     evdev_devices: tuple[str, ...] = ()  # device names or paths to read; empty = all with keys
     touch: bool = False
-    token_store: str = "~/.local/state/device-app"
+    token_store: str = "~/.local/state/device-app"  # noqa: S105 - a folder, not a secret
     kiosk: Kiosk = field(default_factory=Kiosk)
+    framebuffer_format: str = ""  # one of FRAMEBUFFER_FORMATS
+    evdev_grab: bool = False  # EVIOCGRAB the evdev devices so the console and SDL don't see keys
+    # IR remotes auto-repeat; presses of the same key closer than this are one press
+    # (TV_UX.md section 4: suppress IR auto-repeat for about 150 ms).
+    repeat_suppress_ms: int = 150
+    input_script: str = ""  # timed actions for the "scripted" input source (TOML or JSON)
+    drm_connectors: tuple[str, ...] = ()  # preferred DRM connector prefixes, e.g. "HDMI-A"
     source: str = ""  # the file it was loaded from
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The logical (drawing) size, before rotation."""
+        return (self.width, self.height)
+
+    @property
+    def panel_size(self) -> tuple[int, int]:
+        """The physical output size: width and height swap for 90 and 270 degrees."""
+        if self.rotation in (90, 270):
+            return (self.height, self.width)
+        return (self.width, self.height)
 
 
 _SPEC: dict[str, Any] = {
@@ -97,13 +125,18 @@ _SPEC: dict[str, Any] = {
         "renew_expired_code": bool,
         "retry_backoff_max": float,
     },
+    "framebuffer_format": str,
+    "evdev_grab": bool,
+    "repeat_suppress_ms": int,
+    "input_script": str,
+    "drm_connectors": [str],
 }
 _REQUIRED = ("name", "description", "width", "height")
 
 
 def _type_name(t: Any) -> str:
     if isinstance(t, list):
-        return "a list of %ss" % _type_name(t[0])
+        return f"a list of {_type_name(t[0])}s"
     if isinstance(t, dict):
         return "a table"
     return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}[t]
@@ -112,65 +145,87 @@ def _type_name(t: Any) -> str:
 def _check(src: str, key: str, value: Any, spec: Any) -> Any:
     if isinstance(spec, list):
         if not isinstance(value, list):
-            raise BoardError("%s: %s must be %s" % (src, key, _type_name(spec)))
-        return tuple(_check(src, "%s[%d]" % (key, i), v, spec[0]) for i, v in enumerate(value))
+            raise BoardError(f"{src}: {key} must be {_type_name(spec)}")
+        return tuple(_check(src, f"{key}[{i}]", v, spec[0]) for i, v in enumerate(value))
     if isinstance(spec, dict):
         if not isinstance(value, dict):
-            raise BoardError("%s: [%s] must be a table" % (src, key))
+            raise BoardError(f"{src}: [{key}] must be a table")
         if str in spec:  # a free-form mapping
-            return {k: _check(src, "%s.%s" % (key, k), v, spec[str]) for k, v in value.items()}
+            return {k: _check(src, f"{key}.{k}", v, spec[str]) for k, v in value.items()}
         out = {}
         for k, v in value.items():
             if k not in spec:
-                raise BoardError(
-                    "%s: unknown key %s.%s (expected one of: %s)"
-                    % (src, key, k, ", ".join(sorted(spec)))
-                )
-            out[k] = _check(src, "%s.%s" % (key, k), v, spec[k])
+                expected = ", ".join(sorted(spec))
+                raise BoardError(f"{src}: unknown key {key}.{k} (expected one of: {expected})")
+            out[k] = _check(src, f"{key}.{k}", v, spec[k])
         return out
     if spec is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if spec is int and isinstance(value, bool):
-        raise BoardError("%s: %s must be %s, not %r" % (src, key, _type_name(spec), value))
+        raise BoardError(f"{src}: {key} must be {_type_name(spec)}, not {value!r}")
     if not isinstance(value, spec):
-        raise BoardError("%s: %s must be %s, not %r" % (src, key, _type_name(spec), value))
+        raise BoardError(f"{src}: {key} must be {_type_name(spec)}, not {value!r}")
     return value
+
+
+def _one_of(source: str, key: str, value: Any, allowed: tuple[Any, ...]) -> None:
+    if value not in allowed:
+        shown = ", ".join(repr(a) if isinstance(a, str) else str(a) for a in allowed)
+        raise BoardError(f"{source}: {key} must be one of {shown}, not {value!r}")
+
+
+def _check_values(v: dict[str, Any], source: str) -> None:
+    """Range and cross-field checks after the types are known to be right."""
+    if not (64 <= v["width"] <= 7680 and 64 <= v["height"] <= 4320):
+        raise BoardError(f"{source}: width and height must be between 64x64 and 7680x4320")
+    _one_of(source, "rotation", v.get("rotation", 0), ROTATIONS)
+    _one_of(source, "display", v.get("display", "window"), DISPLAYS)
+    _one_of(source, "framebuffer_format", v.get("framebuffer_format", ""), FRAMEBUFFER_FORMATS)
+    for i, s in enumerate(v.get("input_sources", ())):
+        _one_of(source, f"input_sources[{i}]", s, INPUT_SOURCES)
+    drivers = [("video_driver", v.get("video_driver", ""))]
+    drivers += [(f"video_fallbacks[{i}]", d) for i, d in enumerate(v.get("video_fallbacks", ()))]
+    for key, drv in drivers:
+        if drv:
+            _one_of(source, key, drv, VIDEO_DRIVERS)
+    if v.get("display") == "framebuffer" and not v.get("framebuffer"):
+        raise BoardError(f'{source}: display = "framebuffer" needs framebuffer = "/dev/fbN"')
+    for side, frac in v.get("safe_area", {}).items():
+        if not 0.0 <= frac < 0.4:
+            raise BoardError(f"{source}: safe_area.{side} must be between 0 and 0.4, not {frac}")
+    if not 0 <= v.get("repeat_suppress_ms", 150) <= 2000:
+        raise BoardError(f"{source}: repeat_suppress_ms must be between 0 and 2000")
+    if "scripted" in v.get("input_sources", ()) and not v.get("input_script"):
+        raise BoardError(f'{source}: input_sources has "scripted" but input_script is not set')
+    if not v.get("token_store", "x").strip():
+        raise BoardError(f"{source}: token_store must be a folder path, not empty")
 
 
 def parse_board(data: Mapping[str, Any], source: str) -> Board:
     """Validate a decoded board table and build a :class:`Board`."""
     for key in data:
         if key not in _SPEC:
-            raise BoardError(
-                "%s: unknown key %r (expected one of: %s)" % (source, key, ", ".join(sorted(_SPEC)))
-            )
+            expected = ", ".join(sorted(_SPEC))
+            raise BoardError(f"{source}: unknown key {key!r} (expected one of: {expected})")
     for key in _REQUIRED:
         if key not in data:
-            raise BoardError("%s: missing key %r (%s)" % (source, key, _type_name(_SPEC[key])))
+            raise BoardError(f"{source}: missing key {key!r} ({_type_name(_SPEC[key])})")
     v = {k: _check(source, k, data[k], _SPEC[k]) for k in data}
-    if not (64 <= v["width"] <= 7680 and 64 <= v["height"] <= 4320):
-        raise BoardError("%s: width and height must be between 64x64 and 7680x4320" % source)
-    if v.get("rotation", 0) not in ROTATIONS:
-        raise BoardError("%s: rotation must be one of 0, 90, 180, 270" % source)
-    if v.get("display", "window") not in DISPLAYS:
-        raise BoardError("%s: display must be one of: %s" % (source, ", ".join(DISPLAYS)))
-    for s in v.get("input_sources", ()):
-        if s not in INPUT_SOURCES:
-            raise BoardError(
-                "%s: input_sources: unknown source %r (expected: %s)"
-                % (source, s, ", ".join(INPUT_SOURCES))
-            )
-    if v.get("display") == "framebuffer" and not v.get("framebuffer"):
-        raise BoardError("%s: display = \"framebuffer\" needs framebuffer = \"/dev/fbN\"" % source)
+    _check_values(v, source)
     if "safe_area" in v:
-        for side, frac in v["safe_area"].items():
-            if not 0.0 <= frac < 0.4:
-                raise BoardError("%s: safe_area.%s must be between 0 and 0.4" % (source, side))
         v["safe_area"] = SafeArea(**v["safe_area"])
     if "kiosk" in v:
         v["kiosk"] = Kiosk(**v["kiosk"])
-    if "keymap" in v:
-        v["keymap"] = MappingProxyType(dict(v["keymap"]))
+    if v.get("input_script"):
+        # A relative script path is relative to the board file, not to the working directory.
+        script = Path(v["input_script"]).expanduser()
+        if not script.is_absolute() and source:
+            script = Path(source).parent / script
+        v["input_script"] = str(script)
+    try:
+        v["keymap"] = MappingProxyType(layer_keymap(v.get("keymap", {})))
+    except KeymapError as e:
+        raise BoardError(f"{source}: keymap.{e.key}: {e}") from None
     return Board(source=source, **v)
 
 
@@ -189,15 +244,15 @@ def load_board(name_or_path: str) -> Board:
         raw = path.read_bytes()
     except FileNotFoundError:
         known = ", ".join(b.stem for b in sorted(BOARD_DIR.glob("*.toml")))
-        raise BoardError("%s: no such board file (known boards: %s)" % (path, known)) from None
+        raise BoardError(f"{path}: no such board file (known boards: {known})") from None
     except OSError as e:
-        raise BoardError("%s: cannot read: %s" % (path, e.strerror)) from None
+        raise BoardError(f"{path}: cannot read: {e.strerror}") from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise BoardError("%s: not UTF-8 text" % path) from None
+        raise BoardError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
-        raise BoardError("%s: not valid TOML: %s" % (path, e)) from None
+        raise BoardError(f"{path}: not valid TOML: {e}") from None
     return parse_board(data, str(path))
 
 

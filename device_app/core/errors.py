@@ -3,9 +3,9 @@
 Exception tree::
 
     DeviceAppError                 base of everything this package raises on purpose
-    +-- UsageError                 local misuse of the API (a bug in the caller), never the peer's fault
+    +-- UsageError                 local misuse of the API (a bug in the caller)
     +-- ConfigurationError         the profile or settings are wrong; the user must fix them
-    +-- TransportError             no usable HTTP response arrived (connect, timeout, TLS, size, redirect)
+    +-- TransportError             no usable HTTP response (connect, timeout, TLS, size)
     +-- ProtocolError              the peer answered, but not in a way RFC 8628 / RFC 6749 allows
         +-- OAuthError             the peer answered with an RFC 6749 §5.2 error body
 

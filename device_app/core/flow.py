@@ -1,0 +1,483 @@
+"""DeviceFlow: the OAuth 2.0 Device Authorization Grant (RFC 8628) as a sans-IO machine.
+
+The driver owns the clock and the network::
+
+    flow = DeviceFlow(profile)
+    request = flow.start(now)
+    while not flow.done:
+        try:
+            response = transport(request)
+        except TransportError as e:
+            events = flow.fail(clock(), e)
+        else:
+            events = flow.receive(response, clock())
+        ...show events...
+        while not flow.done and (request := flow.next_request(clock())) is None:
+            sleep_until(flow.wake_at()); ...show flow.check(clock())...
+
+Each RFC rule is quoted beside the code that keeps it. States and transitions are in
+states.py. Times are the driver's monotonic seconds.
+"""
+
+from device_app.core import errors, events, states
+from device_app.core.backoff import BACKOFF_CAP, backoff_delay, parse_retry_after
+from device_app.core.errors import UsageError
+from device_app.core.events import Event
+from device_app.core.formenc import encode_form, split_url
+from device_app.core.http import Request
+from device_app.core.jsonparse import clamp, get_number, get_str
+from device_app.core.profile import (
+    DEFAULT_EXPIRES,
+    DEFAULT_INTERVAL,
+    FORM_TYPE,
+    MAX_EXPIRES,
+    MAX_INTERVAL,
+)
+from device_app.core.sanitize import check_uri, check_user_code, clean_text
+from device_app.core.tokens import R_ERROR, R_TOKENS, R_TRANSIENT, interpret, token_set
+
+# RFC 8628 §3.5: "the interval MUST be increased by 5 seconds for this and all subsequent
+# requests."
+SLOW_DOWN_STEP = 5.0
+# A device authorization request that fails on the network is retried this many times
+# before the flow reports a network error (the UI then offers to try again).
+CODE_ATTEMPTS = 5
+SNAPSHOT_VERSION = 1
+
+
+def _zero():
+    return 0.0
+
+
+def _num(x):
+    """Whole seconds as an int (5, not 5.0) for events and JSON lines."""
+    return int(x) if x == int(x) else x
+
+
+class DeviceFlow:
+    """One run of the device flow, from "ask for a code" to tokens or a final answer."""
+
+    def __init__(self, profile, rand=None):
+        self.profile = profile
+        self.rand = rand if rand is not None else _zero
+        self.state = states.IDLE
+        self.device_code = None
+        self.user_code = None
+        self.verification_uri = None
+        self.verification_uri_complete = None
+        self.message = None
+        self.expires_in = None
+        self.interval = DEFAULT_INTERVAL
+        self.deadline = None  # monotonic time the code stops being valid
+        self.next_due = None  # monotonic time the next request may be sent
+        self.failures = 0  # consecutive transient failures (backoff exponent)
+        self.polls = 0
+        self.tokens = None
+        self.result = None  # the final Event
+
+    # ----------------------------------------------------------------- state machine
+    def _go(self, what):
+        nxt = states.next_state(self.state, what)
+        if nxt is None:
+            raise UsageError("%s is not allowed in state %s" % (what, self.state))
+        self.state = nxt
+
+    @property
+    def done(self):
+        return self.state in states.FINAL
+
+    def _finish(self, what, event):
+        self._go(what)
+        self.result = event
+        self.next_due = None
+        # RFC 8628 §5.2: the device code is a secret; drop it as soon as it is of no use.
+        self.device_code = None
+        return [event]
+
+    # ----------------------------------------------------------------- requests
+    def start(self, now):
+        """Begin: the device authorization request (RFC 8628 §3.1)."""
+        self._go(states.START)
+        return self._code_request()
+
+    def _code_request(self):
+        p = self.profile
+        form = {}
+        headers = {"Content-Type": FORM_TYPE, "Accept": "application/json"}
+        # §3.1: "client_id REQUIRED if the client is not authenticating with the authorization
+        # server as described in Section 3.2.1. of [RFC6749]."
+        p.client_auth_fields(form, headers)
+        if p.scope:
+            form["scope"] = p.scope
+        for k in p.extra_params:
+            form[k] = p.extra_params[k]
+        return Request(
+            "POST",
+            p.device_authorization_endpoint,
+            headers,
+            form,
+            encode_form(form),
+            ("client_secret",),
+        )
+
+    def _poll_request(self):
+        p = self.profile
+        # §3.4: grant_type, device_code and client_id (when not authenticating).
+        form = {"grant_type": p.grant_type, "device_code": self.device_code}
+        headers = {"Content-Type": FORM_TYPE, "Accept": "application/json"}
+        p.client_auth_fields(form, headers)
+        return Request(
+            "POST",
+            p.token_endpoint,
+            headers,
+            form,
+            encode_form(form),
+            ("device_code", "client_secret"),
+        )
+
+    def next_request(self, now):
+        """The request to send now, or None when nothing is due yet (or the flow is over)."""
+        if self.state == states.BACKING_OFF and now >= self.next_due:
+            self._go(states.RETRY_DUE)
+            return self._code_request()
+        if self.state != states.WAITING or now < self.next_due:
+            return None
+        if now >= self.deadline:
+            return None  # check() reports the expiry
+        self._go(states.POLL)
+        self.polls += 1
+        return self._poll_request()
+
+    def wake_at(self):
+        """When the driver should next call check()/next_request(), or None."""
+        if self.state == states.BACKING_OFF:
+            return self.next_due
+        if self.state == states.WAITING:
+            return min(self.next_due, self.deadline)
+        if self.state == states.POLLING:
+            return self.deadline
+        return None
+
+    def check(self, now):
+        """Enforce the local deadline.
+
+        RFC 8628 §3.2 ``expires_in`` is the lifetime of the codes; a server that keeps saying
+        "pending" after it (django-oauth-toolkit does) must not keep the device polling.
+        """
+        if self.state in (states.WAITING, states.POLLING) and now >= self.deadline:
+            return self._finish(states.EXPIRE, Event(events.EXPIRED, {"reason": "deadline"}))
+        return []
+
+    def cancel(self):
+        """Stop: the user pressed Back or the app is shutting down."""
+        if not self.done:
+            self._go(states.CANCEL)
+            self.device_code = None
+            self.next_due = None
+
+    # ----------------------------------------------------------------- responses
+    def receive(self, response, now):
+        """Take the response to the last request; ``now`` is when it was received."""
+        if self.state == states.REQUESTING:
+            return self._receive_code(response, now)
+        if self.state == states.POLLING:
+            return self._receive_poll(response, now)
+        raise UsageError("no request is in flight (state %s)" % self.state)
+
+    def fail(self, now, error):
+        """The last request got no usable response (a TransportError)."""
+        if self.state not in (states.REQUESTING, states.POLLING):
+            raise UsageError("no request is in flight (state %s)" % self.state)
+        if getattr(error, "reason", None) == "tls":
+            # A certificate that does not verify is an attack or a misconfiguration; retrying
+            # would only hide it.
+            return self._fail("network", "tls", str(error))
+        reason = getattr(error, "reason", "other")
+        retry_after = getattr(error, "retry_after", None)
+        if self.state == states.REQUESTING:
+            return self._code_transient(now, reason, retry_after)
+        return self._poll_transient(now, reason, retry_after)
+
+    def _retry_after(self, response, wall_now=None):
+        return parse_retry_after(response.header("retry-after"), wall_now)
+
+    # --- device authorization response (RFC 8628 §3.2)
+    def _receive_code(self, response, now):
+        out = interpret(response, self._retry_after(response))
+        if out.kind == R_ERROR:
+            cls = errors.classify(out.error, self.profile.error_map)
+            if cls == errors.C_TRANSIENT or cls == errors.C_SLOW_DOWN:
+                return self._code_transient(now, out.error, out.retry_after)
+            category = "configuration" if cls == errors.C_CONFIGURATION else "protocol"
+            return self._fail(category, out.error, out.description)
+        if out.kind == R_TRANSIENT:
+            return self._code_transient(now, out.description, out.retry_after)
+        data = out.data
+        if data is None or not (200 <= out.status < 300):
+            return self._fail("protocol", "invalid_response", out.description)
+        # §3.2: device_code, user_code, verification_uri and expires_in are REQUIRED.
+        device_code = get_str(data, ("device_code", "deviceCode"))
+        if device_code is None or len(device_code) > 4096:
+            return self._fail("protocol", "invalid_response", "the answer has no device_code")
+        try:
+            user_code = check_user_code(data.get("user_code", data.get("userCode")))
+        except ValueError as e:
+            return self._fail("protocol", "invalid_response", "unusable user_code: %s" % e)
+        p = self.profile
+        raw_uri = get_str(data, ("verification_uri", "verification_url", "verificationUri"))
+        try:
+            uri = check_uri(raw_uri, p.insecure_hosts, p.allowed_hosts)
+        except ValueError as e:
+            return self._fail(
+                "protocol", "unsafe_verification_uri", "verification_uri refused: %s" % e
+            )
+        complete = get_str(
+            data,
+            ("verification_uri_complete", "verification_url_complete", "verificationUriComplete"),
+        )
+        if complete is not None:
+            try:
+                check_uri(complete, p.insecure_hosts, p.allowed_hosts)
+                # The QR code must lead where the text says: same host as verification_uri.
+                if split_url(complete)[2] != split_url(uri)[2]:
+                    raise ValueError("another host")
+            except ValueError:
+                complete = None  # show the plain URI; the user types the code
+            else:
+                # §5.2: the device code is a secret; never put it in a QR code.
+                if device_code in complete:
+                    complete = None
+        # §3.2: "If no value is provided, clients MUST use 5 as the default."
+        interval = clamp(
+            get_number(data, ("interval",)),
+            self.profile.min_interval,
+            MAX_INTERVAL,
+            DEFAULT_INTERVAL,
+        )
+        expires_in = clamp(
+            get_number(data, ("expires_in", "expiresIn")),
+            2 * interval,
+            MAX_EXPIRES,
+            DEFAULT_EXPIRES,
+        )
+        self._go(states.GOT_CODE)
+        self.device_code = device_code
+        self.user_code = user_code
+        self.verification_uri = uri
+        self.verification_uri_complete = complete
+        self.message = clean_text(get_str(data, ("message",)))
+        self.interval = interval
+        self.expires_in = expires_in
+        self.deadline = now + expires_in
+        self.failures = 0
+        # §3.5: "the client MUST wait at least the number of seconds specified by the interval
+        # parameter" - so the first poll, too, comes one interval after the code.
+        self.next_due = now + interval
+        return [self.code_event(now)]
+
+    def code_event(self, now):
+        """The ``code`` event for what is on screen now (also after a resume)."""
+        return Event(
+            events.CODE,
+            {
+                "user_code": self.user_code,
+                "verification_uri": self.verification_uri,
+                "verification_uri_complete": self.verification_uri_complete,
+                "expires_in": int(self.deadline - now),
+                "interval": _num(self.interval),
+                "message": self.message,
+                "expires_at": self.deadline,
+            },
+        )
+
+    def _code_transient(self, now, reason, retry_after):
+        self.failures += 1
+        if self.failures >= CODE_ATTEMPTS:
+            return self._fail(
+                "network", "unreachable", clean_text("could not reach the server: %s" % reason)
+            )
+        delay = backoff_delay(2.0, self.failures, self.rand)
+        if retry_after is not None and retry_after > delay:
+            delay = retry_after
+        self._go(states.CODE_RETRY)
+        self.next_due = now + delay
+        return [
+            Event(
+                events.RETRYING,
+                {
+                    "reason": clean_text(reason, 80),
+                    "delay": round(delay, 2),
+                    "attempt": self.failures,
+                },
+            )
+        ]
+
+    # --- token endpoint answers while polling (RFC 8628 §3.5)
+    def _receive_poll(self, response, now):
+        out = interpret(response, self._retry_after(response))
+        if out.kind == R_TOKENS:
+            try:
+                tokens = token_set(out.data, 0)
+            except errors.ProtocolError as e:
+                return self._fail("protocol", "invalid_token_response", str(e))
+            tokens["obtained_at"] = None  # the driver stamps wall-clock times
+            tokens["expires_at"] = None
+            self.tokens = tokens
+            ev = Event(
+                events.AUTHORIZED,
+                {
+                    "token_type": tokens["token_type"],
+                    "scope": tokens["scope"],
+                    "expires_in": tokens["expires_in"],
+                    "tokens": tokens,
+                },
+            )
+            return self._finish(states.TOKENS, ev)
+        if out.kind == R_TRANSIENT:
+            return self._poll_transient(now, out.description, out.retry_after)
+        if out.kind != R_ERROR:
+            return self._fail("protocol", "invalid_response", out.description)
+        cls = errors.classify(out.error, self.profile.error_map)
+        if cls == errors.C_PENDING:
+            # §3.5 authorization_pending: "the client SHOULD repeat the access token request
+            # to the token endpoint (a process known as polling)". A larger interval sent by
+            # the server is honoured; a smaller one never undoes an earlier slow_down.
+            self._raise_interval(get_number(out.data, ("interval",)))
+            if now >= self.deadline:
+                return self.check(now)
+            self._go(states.PENDING)
+            self.failures = 0
+            self.next_due = now + self.interval  # counted from the receipt of this response
+            return [Event(events.PENDING, {"interval": _num(self.interval)})]
+        if cls == errors.C_SLOW_DOWN:
+            # §3.5 slow_down: "the interval MUST be increased by 5 seconds for this and all
+            # subsequent requests." GitHub also sends the new interval: take the larger.
+            self.interval += SLOW_DOWN_STEP
+            self._raise_interval(get_number(out.data, ("interval",)))
+            if now >= self.deadline:
+                return self.check(now)
+            self._go(states.SLOW_DOWN)
+            self.failures = 0
+            self.next_due = now + self.interval
+            return [Event(events.SLOW_DOWN, {"interval": _num(self.interval)})]
+        if cls == errors.C_DENIED:
+            # §3.5 access_denied: "The authorization request was denied."
+            return self._finish(
+                states.DENY,
+                Event(events.DENIED, {"error": out.error, "description": out.description}),
+            )
+        if cls == errors.C_EXPIRED or (
+            out.error in self.profile.expired_aliases and now >= self.deadline - self.interval
+        ):
+            # §3.5 expired_token: "The client MAY commence a new device authorization request
+            # but SHOULD wait for user interaction before restarting."
+            return self._finish(states.EXPIRE, Event(events.EXPIRED, {"reason": "server"}))
+        if cls == errors.C_TRANSIENT:
+            return self._poll_transient(now, out.error, out.retry_after)
+        # §3.5: "if the client receives an error response with any other error code, it MUST
+        # stop polling and SHOULD display an error to the user."
+        if cls == errors.C_BAD_CODE:
+            category = "bad_code"
+        elif cls == errors.C_CONFIGURATION:
+            category = "configuration"
+        else:
+            category = "protocol"
+        return self._fail(category, out.error, out.description)
+
+    def _raise_interval(self, server_interval):
+        if server_interval is not None and server_interval > self.interval:
+            self.interval = min(server_interval, MAX_INTERVAL + SLOW_DOWN_STEP * 12)
+
+    def _poll_transient(self, now, reason, retry_after):
+        # §3.5: "On encountering a connection timeout, clients MUST unilaterally reduce their
+        # polling frequency before retrying." Doubling from the interval, capped, jittered;
+        # the flow lives on until its deadline.
+        self.failures += 1
+        delay = backoff_delay(
+            self.interval, self.failures, self.rand, max(BACKOFF_CAP, self.interval)
+        )
+        if retry_after is not None and retry_after > delay:
+            delay = retry_after
+        if now >= self.deadline:
+            return self.check(now)
+        self._go(states.TRANSIENT)
+        self.next_due = now + delay
+        return [
+            Event(
+                events.RETRYING,
+                {
+                    "reason": clean_text(reason, 80),
+                    "delay": round(delay, 2),
+                    "attempt": self.failures,
+                },
+            )
+        ]
+
+    def _fail(self, category, code, description):
+        ev = Event(
+            events.ERROR,
+            {
+                "category": category,
+                "error": clean_text(code, 80),
+                "description": clean_text(description),
+            },
+        )
+        return self._finish(states.FAIL, ev)
+
+    # ----------------------------------------------------------------- persistence
+    def snapshot(self, now, wall_now):
+        """A dict to persist while a code is on screen, so a power cut does not lose it.
+
+        It holds the device code: store it only where tokens are stored (owner-only).
+        """
+        if self.state not in (states.WAITING, states.POLLING) or self.deadline is None:
+            return None
+        return {
+            "v": SNAPSHOT_VERSION,
+            "device_code": self.device_code,
+            "user_code": self.user_code,
+            "verification_uri": self.verification_uri,
+            "verification_uri_complete": self.verification_uri_complete,
+            "message": self.message,
+            "interval": self.interval,
+            "expires_in": self.expires_in,
+            "saved_at": wall_now,
+            "expires_at_wall": wall_now + (self.deadline - now),
+        }
+
+    @classmethod
+    def resume(cls, profile, snap, now, wall_now, rand=None):
+        """A flow waiting on a persisted code, or None when the code cannot still be valid.
+
+        A Pi has no real-time clock: if the wall clock reads earlier than when the snapshot was
+        taken, the time passed is unknown, so the code is not trusted.
+        """
+        try:
+            if snap.get("v") != SNAPSHOT_VERSION:
+                return None
+            saved = float(snap["saved_at"])
+            remaining = float(snap["expires_at_wall"]) - wall_now
+            interval = float(snap["interval"])
+            expires_in = float(snap["expires_in"])
+            device_code = snap["device_code"]
+            user_code = check_user_code(snap["user_code"])
+            uri = check_uri(snap["verification_uri"], profile.insecure_hosts, profile.allowed_hosts)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        if not isinstance(device_code, str) or not device_code:
+            return None
+        if wall_now < saved or remaining <= interval or remaining > expires_in:
+            return None
+        flow = cls(profile, rand)
+        flow.state = states.WAITING
+        flow.device_code = device_code
+        flow.user_code = user_code
+        flow.verification_uri = uri
+        complete = snap.get("verification_uri_complete")
+        flow.verification_uri_complete = complete if isinstance(complete, str) else None
+        flow.message = clean_text(snap.get("message"))
+        flow.interval = clamp(interval, profile.min_interval, MAX_INTERVAL * 2, DEFAULT_INTERVAL)
+        flow.expires_in = expires_in
+        flow.deadline = now + remaining
+        flow.next_due = now + flow.interval
+        return flow

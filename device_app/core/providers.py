@@ -1,0 +1,166 @@
+"""Provider profiles: how each authorization server differs, as plain data.
+
+Facts come from shared/reference/PROVIDERS.md (sections 2a-2d). The flow reads these keys;
+it never tests a provider's name.
+
+Keys of a profile (all optional but ``title``):
+
+- ``title``: a human name.
+- ``issuer``: the default issuer, or None when the user must give one (a tenant, a realm).
+- ``issuer_hint``: what to pass as ``--issuer`` when there is no default.
+- ``discovery``: ``oidc``, ``oauth`` (RFC 8414), ``auto`` (try both) or ``none``.
+- ``endpoints``: fallback endpoint templates. ``{issuer}`` is the issuer without a trailing
+  slash; ``{origin}`` is its scheme://host[:port].
+- ``scope``: the default scope.
+- ``client_auth``: ``none`` (public client: client_id in the body), ``post`` (client_secret in
+  the body) or ``basic`` (HTTP Basic), applied where the client has a secret.
+- ``requires_secret``: the provider refuses a public client (Google's TV clients).
+- ``params``: the names of extra request parameters the profile accepts (Auth0's ``audience``).
+- ``error_map``: extra error codes -> class (see errors.py).
+- ``expired_aliases``: codes that mean "expired" when they come after the code's deadline,
+  such as Auth0's ``invalid_grant`` after it said ``expired_token`` once.
+- ``issuer_check``: ``exact`` or ``lenient`` (Microsoft's ``common`` tenant publishes a
+  templated issuer).
+- ``user_code_alphabet``: a note for documentation and tests.
+- ``notes``: one line for the README.
+"""
+
+_OIDC_STANDARD = {
+    "device_authorization": "{issuer}/device_authorization",
+    "token": "{issuer}/token",
+    "revocation": "{issuer}/revoke",
+    "userinfo": "{issuer}/userinfo",
+}
+
+PROVIDERS = {
+    "oidc": {
+        "title": "Any OpenID Connect / RFC 8414 provider (found by discovery)",
+        "issuer": None,
+        "issuer_hint": "https://login.example.com",
+        "discovery": "auto",
+        "endpoints": {},
+        "scope": "openid profile offline_access",
+        "notes": "Endpoints come from the metadata; name them with flags if it has none.",
+    },
+    "auth0": {
+        "title": "Auth0",
+        "issuer": None,
+        "issuer_hint": "https://YOUR-TENANT.auth0.com/",
+        "discovery": "oidc",
+        "endpoints": {
+            "device_authorization": "{issuer}/oauth/device/code",
+            "token": "{issuer}/oauth/token",
+            "revocation": "{issuer}/oauth/revoke",
+            "userinfo": "{issuer}/userinfo",
+        },
+        "scope": "openid profile email offline_access",
+        "params": ("audience",),
+        # 403 authorization_pending, 429 slow_down; expired_token once, then invalid_grant.
+        "expired_aliases": ("invalid_grant",),
+        "notes": "Pending comes as HTTP 403, slow_down as 429; --audience for a custom API.",
+    },
+    "google": {
+        "title": "Google",
+        "issuer": "https://accounts.google.com",
+        "discovery": "oidc",
+        "endpoints": {
+            "device_authorization": "https://oauth2.googleapis.com/device/code",
+            "token": "https://oauth2.googleapis.com/token",
+            "revocation": "https://oauth2.googleapis.com/revoke",
+            "userinfo": "https://openidconnect.googleapis.com/v1/userinfo",
+        },
+        "scope": "openid email profile",
+        "client_auth": "post",
+        "requires_secret": True,
+        "notes": "Needs a 'TVs and Limited Input devices' client and its secret.",
+    },
+    "microsoft": {
+        "title": "Microsoft Entra ID",
+        "issuer": "https://login.microsoftonline.com/common/v2.0",
+        "discovery": "oidc",
+        "issuer_check": "lenient",
+        "endpoints": {
+            "device_authorization": "{origin}/common/oauth2/v2.0/devicecode",
+            "token": "{origin}/common/oauth2/v2.0/token",
+            "userinfo": "https://graph.microsoft.com/oidc/userinfo",
+        },
+        "scope": "openid profile offline_access User.Read",
+        "error_map": {"authorization_declined": "denied", "bad_verification_code": "bad_code"},
+        "notes": "No verification_uri_complete; denial arrives as authorization_declined.",
+    },
+    "github": {
+        "title": "GitHub",
+        "issuer": "https://github.com",
+        "discovery": "none",
+        "endpoints": {
+            "device_authorization": "{issuer}/login/device/code",
+            "token": "{issuer}/login/oauth/access_token",
+            "userinfo": "https://api.github.com/user",
+        },
+        "scope": "read:user",
+        "error_map": {
+            "incorrect_device_code": "bad_code",
+            "incorrect_client_credentials": "configuration",
+            "device_flow_disabled": "configuration",
+        },
+        "notes": "Errors come with HTTP 200; the form-encoded body unless JSON is asked for.",
+    },
+    "okta": {
+        "title": "Okta",
+        "issuer": None,
+        "issuer_hint": "https://YOUR-ORG.okta.com/oauth2/default",
+        "discovery": "oidc",
+        "endpoints": {
+            "device_authorization": "{issuer}/v1/device/authorize",
+            "token": "{issuer}/v1/token",
+            "revocation": "{issuer}/v1/revoke",
+            "userinfo": "{issuer}/v1/userinfo",
+        },
+        "scope": "openid profile email offline_access",
+        "notes": "Ask for offline_access to get a refresh token.",
+    },
+    "keycloak": {
+        "title": "Keycloak",
+        "issuer": None,
+        "issuer_hint": "https://keycloak.example.com/realms/YOUR-REALM",
+        "discovery": "oidc",
+        "endpoints": {
+            "device_authorization": "{issuer}/protocol/openid-connect/auth/device",
+            "token": "{issuer}/protocol/openid-connect/token",
+            "revocation": "{issuer}/protocol/openid-connect/revoke",
+            "userinfo": "{issuer}/protocol/openid-connect/userinfo",
+        },
+        "scope": "openid profile email",
+        "client_auth": "post",
+        "notes": "Enable 'OAuth 2.0 Device Authorization Grant' on the client; all errors are 400.",
+    },
+    "django-oauth-toolkit": {
+        "title": "django-oauth-toolkit (3.2.0 or newer)",
+        "issuer": None,
+        "issuer_hint": "https://your-site.example.com/o",
+        # Its metadata does not list the device endpoint, so the profile names them all.
+        "discovery": "none",
+        "endpoints": {
+            "device_authorization": "{issuer}/device-authorization/",
+            "token": "{issuer}/token/",
+            "revocation": "{issuer}/revoke_token/",
+            "userinfo": "{issuer}/userinfo/",
+        },
+        "scope": "openid read",
+        "error_map": {"device_not_found": "bad_code"},
+        "user_code_alphabet": "0-9A-V, 8 characters, no dash, case-sensitive",
+        "notes": "Unknown codes answer 404 device_not_found; it never sends slow_down.",
+    },
+}
+PROVIDERS["standard"] = dict(
+    PROVIDERS["oidc"],
+    title="RFC 8628 server with standard paths (the simulator's default dialect)",
+    endpoints=_OIDC_STANDARD,
+)
+
+
+def provider_names():
+    """Names of the shipped profiles, sorted."""
+    names = list(PROVIDERS)
+    names.sort()
+    return names

@@ -1,0 +1,117 @@
+"""Untrusted server strings: what may reach a terminal or a screen, and which URIs we accept.
+
+A server's strings (user codes, URIs, error descriptions, names) are data from the network.
+Control characters, escape sequences and bidirectional overrides never pass through, and
+absurd lengths are cut (shared/reference/RELIABILITY.md, checklist items 7 and 8).
+"""
+
+from device_app.core.formenc import split_url
+
+MAX_TEXT = 200  # longest server text shown (error descriptions, names); longer is cut
+MAX_URI = 512  # a verification URI longer than this cannot be shown or scanned sensibly
+MAX_USER_CODE = 32  # Auth0 allows 20 including separators; Google asks for room for 15
+
+# Bidi controls (U+200E/F, U+202A-202E, U+2066-2069), zero-width and BOM characters.
+_INVISIBLE = (0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, 0x061C)
+
+
+def _bad_char(o):
+    if o < 0x20 or o == 0x7F or 0x80 <= o < 0xA0:  # C0, DEL, C1 (CSI 0x9B included)
+        return True
+    if 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069:
+        return True
+    return o in _INVISIBLE or 0xD800 <= o <= 0xDFFF
+
+
+def has_control(text):
+    """True when ``text`` holds a character that must never reach a terminal or screen."""
+    for ch in text:
+        if _bad_char(ord(ch)):
+            return True
+    return False
+
+
+def clean_text(value, limit=MAX_TEXT):
+    """Return a display-safe version of an untrusted value (None stays None).
+
+    Control and invisible characters become spaces (ESC sequences thus lose their power),
+    runs of white space are folded, and the result is cut to ``limit`` characters with "…".
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = str(value)
+    out = []
+    space = False
+    for ch in value:
+        if _bad_char(ord(ch)) or ch in " \t":
+            if not space and out:
+                out.append(" ")
+            space = True
+            continue
+        out.append(ch)
+        space = False
+        if len(out) > limit:
+            break
+    text = "".join(out).strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def is_loopback(host):
+    """127.0.0.0/8, ::1 and localhost."""
+    host = host.lower().rstrip(".")
+    if host in ("localhost", "::1", "0:0:0:0:0:0:0:1"):
+        return True
+    parts = host.split(".")
+    if len(parts) == 4 and parts[0] == "127":
+        for p in parts:
+            if not p.isdigit() or int(p) > 255:
+                return False
+        return True
+    return False
+
+
+def check_uri(uri, insecure_hosts=(), allowed_hosts=None):
+    """Return the URI if a person may safely be sent there, else raise ValueError(reason).
+
+    https only; plain http only for loopback or for hosts the user explicitly allowed (the
+    simulator's LAN mode). ``javascript:``/``data:``, credentials in the URI and control
+    characters are refused. ``allowed_hosts``, when given, is an allow-list of hosts.
+    """
+    if not isinstance(uri, str) or not uri:
+        raise ValueError("missing")
+    if len(uri) > MAX_URI:
+        raise ValueError("longer than %d characters" % MAX_URI)
+    if has_control(uri) or " " in uri:
+        raise ValueError("contains control characters or spaces")
+    try:
+        scheme, userinfo, host, _port, _rest = split_url(uri)
+    except ValueError as e:
+        raise ValueError("not an absolute URL (%s)" % e) from None
+    if scheme not in ("https", "http"):
+        raise ValueError("scheme %s: is not allowed" % clean_text(scheme, 20))
+    if not host:
+        raise ValueError("no host")
+    if userinfo:
+        raise ValueError("carries credentials before the host")
+    for ch in host:
+        if ord(ch) > 127 or not (ch.isalpha() or ch.isdigit() or ch in ".-:_"):
+            raise ValueError("host has unexpected characters (non-ASCII hosts must be punycode)")
+    if scheme == "http" and not (is_loopback(host) or host in insecure_hosts):
+        raise ValueError("plain http to %s (only https, or http to loopback)" % host)
+    if allowed_hosts is not None and host not in allowed_hosts:
+        raise ValueError("host %s is not in the allowed list" % host)
+    return uri
+
+
+def check_user_code(code):
+    """Return the user code unchanged if it can be shown as it is, else raise ValueError."""
+    if not isinstance(code, str) or not code.strip():
+        raise ValueError("missing")
+    if len(code) > MAX_USER_CODE:
+        raise ValueError("longer than %d characters" % MAX_USER_CODE)
+    if has_control(code):
+        raise ValueError("contains control characters")
+    return code

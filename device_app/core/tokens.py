@@ -1,0 +1,227 @@
+"""Token responses, refresh and revocation requests, and when to refresh.
+
+Sans-IO like the flow: these functions build :class:`Request` objects and read
+:class:`Response` objects; the caller sends them.
+"""
+
+from device_app.core import errors
+from device_app.core.errors import OAuthError, ProtocolError
+from device_app.core.formenc import encode_form
+from device_app.core.http import Request
+from device_app.core.jsonparse import get_number, get_str, parse_body
+from device_app.core.profile import FORM_TYPE
+from device_app.core.sanitize import clean_text
+
+# What a response means to the client.
+R_TOKENS = "tokens"
+R_ERROR = "error"  # an RFC 6749 §5.2 error body, on any HTTP status
+R_TRANSIENT = "transient"  # try again later: 5xx, 429 without a body, captive portal, bad JSON
+R_PROTOCOL = "protocol"  # an answer no retry will fix
+
+MAX_TOKEN = 16384  # a JWT access token can be long, but not absurdly so
+
+# Refresh ahead of expiry: half the lifetime for short-lived tokens, five minutes for long
+# ones (MSAL uses 5 min; Sonarr's discussion argues for ~50 %).
+REFRESH_MARGIN_MAX = 300.0
+
+
+class Outcome:
+    """The meaning of one response: ``kind`` (R_*), the parsed ``data`` and details."""
+
+    __slots__ = ("data", "description", "error", "kind", "retry_after", "status")
+
+    def __init__(self, kind, status, data=None, error=None, description=None, retry_after=None):
+        self.kind = kind
+        self.status = status
+        self.data = data
+        self.error = error
+        self.description = description
+        self.retry_after = retry_after
+
+
+def interpret(response, retry_after=None):
+    """Classify a response by its body first and its status second (PROVIDERS.md §3.1).
+
+    Errors are read from the body on any status: GitHub's 200, Auth0's 403/429, Google's 428,
+    django-oauth-toolkit's 404. Google's quota error uses ``error_code`` instead of ``error``.
+    """
+    status = response.status
+    data = parse_body(response.headers, response.body)
+    if data is not None:
+        code = get_str(data, ("error", "error_code"))
+        if code is not None:
+            return Outcome(
+                R_ERROR,
+                status,
+                data,
+                error=clean_text(code, 80),
+                description=clean_text(get_str(data, ("error_description", "message"))),
+                retry_after=retry_after,
+            )
+        if 200 <= status < 300 and "access_token" in data:
+            return Outcome(R_TOKENS, status, data)
+    if status == 429 or status == 408 or status >= 500:
+        what = "HTTP %d" % status
+        return Outcome(R_TRANSIENT, status, data, description=what, retry_after=retry_after)
+    if 300 <= status < 400:
+        # A redirect from an OAuth endpoint is a captive portal or a proxy; it is never
+        # followed (a 307/308 would re-post the device code elsewhere).
+        return Outcome(R_TRANSIENT, status, data, description="redirected (HTTP %d)" % status)
+    if 200 <= status < 300:
+        if data is None:
+            # An HTML page with status 200 is a captive portal, or the body was cut short.
+            return Outcome(R_TRANSIENT, status, None, description="not an OAuth answer")
+        return Outcome(R_PROTOCOL, status, data, description="a 200 answer without a token")
+    return Outcome(
+        R_PROTOCOL,
+        status,
+        data,
+        description="HTTP %d without an OAuth error: is the endpoint URL right?" % status,
+    )
+
+
+def error_class(profile, code):
+    """The class of an OAuth error code for this profile (errors.C_*)."""
+    return errors.classify(code, profile.error_map)
+
+
+def token_set(data, wall_now):
+    """Validate a successful token response and return the token set dict.
+
+    RFC 6749 §5.1: access_token and token_type are REQUIRED; unknown token types are refused
+    (§7.1); unknown fields are ignored.
+    """
+    access = data.get("access_token")
+    if not isinstance(access, str) or not access or len(access) > MAX_TOKEN:
+        raise ProtocolError("the token response has no usable access_token")
+    ttype = data.get("token_type")
+    if not isinstance(ttype, str) or ttype.lower() != "bearer":
+        raise ProtocolError(
+            "the token response has token_type %r; only Bearer tokens are supported"
+            % clean_text(ttype, 40)
+        )
+    refresh = data.get("refresh_token")
+    if refresh is not None and (not isinstance(refresh, str) or not refresh):
+        refresh = None
+    expires_in = get_number(data, ("expires_in",))
+    if expires_in is not None and expires_in <= 0:
+        expires_in = None
+    tokens = {
+        "access_token": access,
+        "token_type": "Bearer",
+        "refresh_token": refresh,
+        "scope": clean_text(data.get("scope"), 1000)
+        if isinstance(data.get("scope"), str)
+        else None,
+        "id_token": data.get("id_token") if isinstance(data.get("id_token"), str) else None,
+        "expires_in": int(expires_in) if expires_in is not None else None,
+        "obtained_at": wall_now,
+        "expires_at": wall_now + expires_in if expires_in is not None else None,
+    }
+    return tokens
+
+
+def merge_refreshed(old, new):
+    """RFC 6749 §6: a new refresh token replaces the old; none returned keeps the old one."""
+    if not new.get("refresh_token"):
+        new["refresh_token"] = old.get("refresh_token")
+    if not new.get("scope"):
+        new["scope"] = old.get("scope")
+    return new
+
+
+def read_token_response(profile, response, wall_now):
+    """Token set from a token-endpoint response, or raise.
+
+    Raises :class:`OAuthError` (with ``category``) for error bodies, :class:`ProtocolError`
+    for answers no retry will fix, and :class:`errors.TransportError` for transient ones.
+    """
+    out = interpret(response)
+    if out.kind == R_TOKENS:
+        return token_set(out.data, wall_now)
+    if out.kind == R_ERROR:
+        raise OAuthError(
+            out.error, out.description, status=out.status, category=error_class(profile, out.error)
+        )
+    if out.kind == R_TRANSIENT:
+        raise errors.TransportError(
+            "the server could not answer now (%s)" % out.description, reason="server"
+        )
+    raise ProtocolError("the token endpoint gave %s" % out.description)
+
+
+def _form_request(profile, url, form, secret_fields):
+    headers = {"Content-Type": FORM_TYPE, "Accept": "application/json"}
+    profile.client_auth_fields(form, headers)
+    secrets = tuple(secret_fields) + ("client_secret",)
+    return Request("POST", url, headers, form, encode_form(form), secrets)
+
+
+def refresh_request(profile, refresh_token):
+    """RFC 6749 §6 refresh request."""
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    return _form_request(profile, profile.token_endpoint, form, ("refresh_token",))
+
+
+def revocation_request(profile, token, hint="refresh_token"):
+    """RFC 7009 §2.1 revocation request, or None when the provider has no endpoint."""
+    if not profile.revocation_endpoint:
+        return None
+    form = {"token": token, "token_type_hint": hint}
+    return _form_request(profile, profile.revocation_endpoint, form, ("token",))
+
+
+def refresh_margin(tokens):
+    """Seconds before expiry at which a token counts as due for refresh."""
+    life = tokens.get("expires_in")
+    if not life:
+        return 60.0
+    return min(REFRESH_MARGIN_MAX, life * 0.5)
+
+
+def needs_refresh(tokens, wall_now, min_ttl=0.0):
+    """True when the access token should be refreshed before use.
+
+    Stored times are wall-clock hints only (a Pi has no RTC). When the clock reads earlier
+    than the moment the token was obtained, the clock cannot be trusted, so the token is used
+    and the API's 401 decides (RELIABILITY.md checklist item 47).
+    """
+    expires_at = tokens.get("expires_at")
+    if expires_at is None:
+        return min_ttl > 0 and bool(tokens.get("refresh_token"))
+    obtained = tokens.get("obtained_at") or 0
+    if wall_now < obtained - 60:
+        return False
+    margin = refresh_margin(tokens)
+    if min_ttl > margin:
+        margin = min_ttl
+    return wall_now >= expires_at - margin
+
+
+def bearer_header(tokens):
+    """RFC 6750 §2.1 Authorization header value."""
+    return "Bearer " + tokens["access_token"]
+
+
+def www_authenticate_error(value):
+    """The ``error`` parameter of a Bearer WWW-Authenticate challenge (RFC 6750 §3), or None."""
+    if not value:
+        return None
+    low = value.lower()
+    i = low.find("error=")
+    while i > 0 and low[i - 1] not in " ,":
+        i = low.find("error=", i + 1)
+    if i < 0:
+        return None
+    rest = value[i + 6 :].strip()
+    if rest.startswith('"'):
+        end = rest.find('"', 1)
+        code = rest[1:end] if end > 0 else rest[1:]
+    else:
+        end = len(rest)
+        for sep in ", ":
+            j = rest.find(sep)
+            if 0 <= j < end:
+                end = j
+        code = rest[:end]
+    return clean_text(code, 60) or None

@@ -1,0 +1,116 @@
+"""The display object every back end returns, and the shared SDL start-up."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+
+import pygame
+
+from device_app.display.rotation import blit_rotated, clip_rects, panel_size, point_to_logical
+
+log = logging.getLogger(__name__)
+
+RectLike = pygame.Rect | tuple[int, int, int, int]
+
+
+class DisplayError(RuntimeError):
+    """No usable display; the message says what was tried and what to fix."""
+
+
+class Display:
+    """A logical drawing surface of the board's size, shown on some output.
+
+    ``surface`` is what screens draw on (board width x height, before rotation).
+    ``present(dirty_rects)`` shows the given rectangles (None = everything), turned by the
+    board's rotation. ``close()`` releases the output.
+    """
+
+    driver = "none"
+
+    def __init__(self, surface: pygame.Surface, panel: pygame.Surface, rotation: int) -> None:
+        self.surface = surface
+        self.panel = panel  # what the output shows: surface turned by ``rotation``
+        self.rotation = rotation
+        self.frames = 0
+        self._closed = False
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The logical size screens draw at."""
+        w, h = self.surface.get_size()
+        return (w, h)
+
+    def present(self, dirty_rects: Sequence[RectLike] | None = None) -> None:
+        """Show the changed parts of ``surface`` (all of it when ``dirty_rects`` is None)."""
+        if self._closed:
+            raise DisplayError("present() after close()")
+        rects = clip_rects(None if dirty_rects is None else [pygame.Rect(r) for r in dirty_rects],
+                           self.size)
+        if self.panel is self.surface:
+            changed = rects
+        else:
+            changed = blit_rotated(self.surface, self.panel, rects, self.rotation)
+        self._flush(changed, full=dirty_rects is None)
+        self.frames += 1
+
+    def panel_to_logical(self, pos: tuple[int, int]) -> tuple[int, int]:
+        """The logical point under a panel (mouse/touch) position."""
+        return point_to_logical(pos, self.size, self.rotation)
+
+    def _flush(self, changed: list[pygame.Rect], full: bool) -> None:
+        """Push the changed panel rectangles to the output (back ends override)."""
+
+    def close(self) -> None:
+        """Release the output; safe to call twice."""
+        if not self._closed:
+            self._closed = True
+            self._release()
+
+    def _release(self) -> None:
+        pygame.display.quit()
+
+    def __enter__(self) -> Display:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def start_video(drivers: Sequence[str], size: tuple[int, int], flags: int,
+                caption: str = "device-app") -> tuple[str, pygame.Surface]:
+    """Try SDL video drivers in order until one opens a ``size`` screen.
+
+    ``""`` in ``drivers`` lets SDL choose. Returns (driver SDL reports, screen surface);
+    raises :class:`DisplayError` naming each driver tried and why it failed.
+    """
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # no ALSA noise (TV_UX.md section 3.1)
+    failures = []
+    for drv in drivers or ("",):
+        if drv:
+            os.environ["SDL_VIDEODRIVER"] = drv
+        else:
+            os.environ.pop("SDL_VIDEODRIVER", None)
+        try:
+            pygame.display.init()
+            pygame.display.set_caption(caption)
+            screen = pygame.display.set_mode(size, flags)
+        except pygame.error as e:
+            failures.append(f"{drv or 'SDL default'}: {e}")
+            log.info("video driver %s failed: %s", drv or "(SDL default)", e)
+            pygame.display.quit()
+            continue
+        name = pygame.display.get_driver()
+        log.info("video driver %s, screen %dx%d", name, *screen.get_size())
+        return name, screen
+    tried = "; ".join(failures)
+    raise DisplayError(
+        f"no video driver worked ({tried}). On a Pi console use kmsdrm with the user in the "
+        "video and render groups; on a desktop run inside X11 or Wayland"
+    )
+
+
+def new_panel(size: tuple[int, int], rotation: int, like: pygame.Surface) -> pygame.Surface:
+    """An off-screen surface shaped like the turned panel, in ``like``'s pixel format."""
+    return pygame.Surface(panel_size(size, rotation), 0, like)

@@ -1,0 +1,1 @@
+"""Remote-style input: every key, button and tap becomes a named action (see ``actions``)."""
