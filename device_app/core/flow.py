@@ -68,8 +68,8 @@ class DeviceFlow:
         self.message = None
         self.expires_in = None
         self.interval = DEFAULT_INTERVAL
-        self.deadline = None  # monotonic time the code stops being valid
-        self.next_due = None  # monotonic time the next request may be sent
+        self.deadline = 0.0  # monotonic time the code stops being valid (once a code is held)
+        self.next_due = 0.0  # monotonic time the next request may be sent
         self.failures = 0  # consecutive transient failures (backoff exponent)
         self.polls = 0
         self.tokens = None
@@ -89,7 +89,6 @@ class DeviceFlow:
     def _finish(self, what, event):
         self._go(what)
         self.result = event
-        self.next_due = None
         # RFC 8628 §5.2: the device code is a secret; drop it as soon as it is of no use.
         self.device_code = None
         return [event]
@@ -102,7 +101,7 @@ class DeviceFlow:
 
     def _code_request(self):
         p = self.profile
-        form = {}
+        form = {}  # type: dict
         headers = {"Content-Type": FORM_TYPE, "Accept": "application/json"}
         # §3.1: "client_id REQUIRED if the client is not authenticating with the authorization
         # server as described in Section 3.2.1. of [RFC6749]."
@@ -173,7 +172,6 @@ class DeviceFlow:
         if not self.done:
             self._go(states.CANCEL)
             self.device_code = None
-            self.next_due = None
 
     # ----------------------------------------------------------------- responses
     def receive(self, response, now):
@@ -430,7 +428,7 @@ class DeviceFlow:
 
         It holds the device code: store it only where tokens are stored (owner-only).
         """
-        if self.state not in (states.WAITING, states.POLLING) or self.deadline is None:
+        if self.state not in (states.WAITING, states.POLLING):
             return None
         return {
             "v": SNAPSHOT_VERSION,

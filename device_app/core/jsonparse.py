@@ -4,10 +4,7 @@ Providers disagree on the wire (shared/reference/PROVIDERS.md §3): GitHub answe
 form-encoded body unless asked for JSON, several send numbers as strings, some send HTML.
 """
 
-try:
-    import json
-except ImportError:  # pragma: no cover - very old MicroPython builds
-    import ujson as json  # type: ignore[import-not-found,no-redef]
+import json  # MicroPython has it too (formerly "ujson")
 
 from device_app.core.formenc import decode_form
 

@@ -25,14 +25,14 @@ Keys of a profile (all optional but ``title``):
 - ``notes``: one line for the README.
 """
 
-_OIDC_STANDARD = {
+_OIDC_STANDARD = {  # type: dict
     "device_authorization": "{issuer}/device_authorization",
     "token": "{issuer}/token",
     "revocation": "{issuer}/revoke",
     "userinfo": "{issuer}/userinfo",
 }
 
-PROVIDERS = {
+PROVIDERS = {  # type: dict
     "oidc": {
         "title": "Any OpenID Connect / RFC 8414 provider (found by discovery)",
         "issuer": None,
@@ -152,11 +152,9 @@ PROVIDERS = {
         "notes": "Unknown codes answer 404 device_not_found; it never sends slow_down.",
     },
 }
-PROVIDERS["standard"] = dict(
-    PROVIDERS["oidc"],
-    title="RFC 8628 server with standard paths (the simulator's default dialect)",
-    endpoints=_OIDC_STANDARD,
-)
+PROVIDERS["standard"] = dict(PROVIDERS["oidc"])
+PROVIDERS["standard"]["title"] = "RFC 8628 server with standard paths (the simulator's default)"
+PROVIDERS["standard"]["endpoints"] = _OIDC_STANDARD
 
 
 def provider_names():

@@ -41,7 +41,7 @@ def clean_text(value, limit=MAX_TEXT):
         return None
     if not isinstance(value, str):
         value = str(value)
-    out = []
+    out = []  # type: list
     space = False
     for ch in value:
         if _bad_char(ord(ch)) or ch in " \t":

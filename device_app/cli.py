@@ -1,0 +1,405 @@
+"""The ``device-app`` command line: sign in, inspect, use and drop the device's tokens.
+
+Every failure ends in one line on stderr that says what to fix, and a documented exit code
+(device_app/exitcodes.py); a traceback appears only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import queue
+import sys
+import threading
+import time
+import webbrowser
+from collections.abc import Sequence
+from typing import Any
+
+from device_app import __version__, exitcodes
+from device_app.config import add_provider_arguments
+from device_app.core import events as ev
+from device_app.core.errors import (
+    ConfigurationError,
+    DeviceAppError,
+    ProtocolError,
+    TransportError,
+)
+from device_app.core.events import Event
+from device_app.core.providers import PROVIDERS
+from device_app.logging_setup import redact, setup_logging
+
+log = logging.getLogger("device_app.cli")
+
+EPILOG = "exit codes:\n" + "\n".join(
+    "  %3d  %s" % (code, text) for code, text in sorted(exitcodes.DESCRIPTIONS.items())
+)
+
+
+class CliError(Exception):
+    """A one-line message for the user and the exit code that goes with it."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _json_line(event: Event) -> None:
+    data: dict[str, Any] = {"event": event.kind, "t": round(time.monotonic(), 3)}
+    data.update(event.public())
+    print(json.dumps(data), flush=True)
+
+
+def _browser_available() -> bool:
+    """A graphical browser on this machine (a TV without a desktop has none)."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return False
+    try:
+        webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- login
+class _HumanView:
+    """What ``login`` prints in a terminal."""
+
+    def __init__(self, interactive: bool, qr: bool, browser: bool) -> None:
+        self.interactive = interactive
+        self.qr = qr
+        self.browser = browser
+        self.code: dict[str, Any] | None = None
+
+    def show(self, event: Event) -> None:
+        p = event.public()
+        if event.kind == ev.CODE:
+            self.code = p
+            target = p["verification_uri_complete"] or p["verification_uri"]
+            _out()
+            _out("To sign in, use a phone or computer to open:")
+            _out("    %s" % p["verification_uri"])
+            _out("and enter the code:")
+            _out()
+            _out("    %s" % p["user_code"])
+            _out()
+            if self.qr:
+                from device_app.termqr import render_terminal
+
+                _out("Or scan this QR code:")
+                _out(render_terminal(target, colour=sys.stdout.isatty()))
+                _out()
+            if p.get("message"):
+                _out("The server says: %s" % p["message"])
+            minutes = max(1, int(p["expires_in"]) // 60)
+            _out(
+                "The code is valid for about %d minute%s." % (minutes, "" if minutes == 1 else "s")
+            )
+            if self.browser:
+                _out("Press Enter to open the page in this computer's browser.")
+            _out("Waiting for approval…")
+        elif event.kind == ev.SLOW_DOWN:
+            _out("The server asked to poll more slowly (every %s s)." % p["interval"])
+        elif event.kind == ev.RETRYING:
+            _out("Network trouble (%s); trying again in %.0f s…" % (p["reason"], p["delay"]))
+        elif event.kind == ev.AUTHORIZED:
+            _out("Signed in.")
+        elif event.kind == ev.DENIED:
+            _out("The sign-in was declined.")
+        elif event.kind == ev.EXPIRED:
+            _out("The code expired before it was approved.")
+        elif event.kind == ev.ERROR and p["category"] != "cancelled":
+            _out("Sign-in failed: %s" % (p["description"] or p["error"]))
+
+    def open_browser(self) -> None:
+        if self.code is None:
+            return
+        target = self.code["verification_uri_complete"] or self.code["verification_uri"]
+        webbrowser.open(target)
+        _out("Opened %s in the browser." % target)
+
+
+def _final_exit(final: Event) -> int:
+    if final.kind == ev.AUTHORIZED:
+        return exitcodes.OK
+    if final.kind == ev.DENIED:
+        return exitcodes.DENIED
+    if final.kind == ev.EXPIRED:
+        return exitcodes.EXPIRED
+    category = final.data.get("category")
+    if category == "cancelled":
+        return exitcodes.CANCELLED
+    return exitcodes.FOR_ERROR_CATEGORY.get(str(category), exitcodes.PROTOCOL)
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    from device_app.cli_support import make_session
+
+    session = make_session(args)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty() and not args.json
+    browser = not args.json and not args.no_browser and _browser_available()
+    view = _HumanView(interactive, qr=not args.no_qr and not args.json, browser=browser)
+    inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
+    if interactive:
+        threading.Thread(target=_read_enter, args=(inbox,), daemon=True).start()
+    while True:
+        cancel = threading.Event()
+
+        def work(cancel: threading.Event = cancel) -> None:
+            try:
+                final = session.login(lambda e: inbox.put(("event", e)), cancel)
+            except Exception as e:  # delivered to the main thread, which reports it
+                inbox.put(("crash", e))
+            else:
+                inbox.put(("done", final))
+
+        worker = threading.Thread(target=work, daemon=True)
+        worker.start()
+        final: Event | None = None
+        try:
+            while final is None:
+                kind, item = inbox.get()
+                if kind == "event":
+                    _json_line(item) if args.json else view.show(item)
+                    if item.kind == ev.CODE and args.browser:
+                        view.open_browser()
+                elif kind == "enter" and view.browser:
+                    view.open_browser()
+                elif kind == "crash":
+                    raise item
+                elif kind == "done":
+                    final = item
+        except KeyboardInterrupt:
+            cancel.set()
+            worker.join(timeout=5)
+            raise
+        if session.warning:
+            print("device-app: warning: %s" % session.warning, file=sys.stderr)
+        if final.kind == ev.EXPIRED and interactive:
+            _out("Press Enter for a new code, or Ctrl-C to stop.")
+            while inbox.get()[0] != "enter":
+                pass
+            continue
+        if final.kind == ev.AUTHORIZED and not args.json:
+            _greet(session)
+        return _final_exit(final)
+
+
+def _read_enter(inbox: queue.Queue[tuple[str, Any]]) -> None:
+    for _line in sys.stdin:
+        inbox.put(("enter", None))
+
+
+def _greet(session: Any) -> None:
+    try:
+        user = session.userinfo()
+    except DeviceAppError as e:
+        log.info("no user details: %s", e)
+        return
+    from device_app.core.sanitize import clean_text
+
+    name = user.get("name") or user.get("preferred_username") or user.get("login")
+    if name:
+        _out("Hello, %s!" % clean_text(str(name), 80))
+
+
+# --------------------------------------------------------------------------- others
+def cmd_status(args: argparse.Namespace) -> int:
+    from device_app.cli_support import make_session
+
+    status = make_session(args).status()
+    if args.json:
+        print(json.dumps(status), flush=True)
+    elif status["signed_in"]:
+        user = status["user"] or {}
+        who = user.get("name") or user.get("preferred_username") or user.get("login")
+        _out("Signed in%s." % (" as %s" % who if who else ""))
+        if status["expires_in"] is not None:
+            _out("Access token: expires in %d s." % status["expires_in"])
+        _out("Refresh token: %s." % ("yes" if status["has_refresh_token"] else "no"))
+        if status["scope"]:
+            _out("Scope: %s" % status["scope"])
+    else:
+        _out(
+            "Not signed in.%s"
+            % (" A code is waiting for approval." if status["pending_code"] else "")
+        )
+    if status["warning"]:
+        print("device-app: warning: %s" % status["warning"], file=sys.stderr)
+    return exitcodes.OK if status["signed_in"] else exitcodes.NOT_SIGNED_IN
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from device_app.cli_support import make_session
+
+    token = make_session(args).access_token(min_ttl=args.min_ttl)
+    print(token, flush=True)
+    return exitcodes.OK
+
+
+def cmd_call(args: argparse.Namespace) -> int:
+    from device_app.cli_support import make_session
+
+    response = make_session(args).call(args.url, method=args.method)
+    body = response.body.decode("utf-8", "replace")
+    from device_app.core.sanitize import clean_text
+
+    # The body is the API's, printed for scripts; strip what could drive the terminal.
+    text = "\n".join(clean_text(line, 100_000) or "" for line in body.splitlines())
+    print(text, flush=True)
+    if response.status >= 400:
+        print("device-app: the API answered HTTP %d" % response.status, file=sys.stderr)
+        return exitcodes.PROTOCOL
+    return exitcodes.OK
+
+
+def cmd_logout(args: argparse.Namespace) -> int:
+    from device_app.cli_support import make_session
+
+    revoked = make_session(args).logout()
+    _out(
+        "Signed out%s."
+        % ("; the server revoked the tokens" if revoked else " locally (the server was not told)")
+    )
+    return exitcodes.OK
+
+
+def cmd_providers(args: argparse.Namespace) -> int:
+    for name in sorted(PROVIDERS):
+        data = PROVIDERS[name]
+        _out("%-22s %s" % (name, data["title"]))
+        if data.get("notes"):
+            _out("%-22s   %s" % ("", data["notes"]))
+    return exitcodes.OK
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="device-app",
+        description="Sign a TV or other keyboard-less device in with the OAuth 2.0 device flow.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version="device-app %s" % __version__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument("--debug", action="store_true", help="log everything (secrets redacted)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("login", help="get a code, show it, wait for approval, store the tokens")
+    add_provider_arguments(p)
+    p.add_argument("--json", action="store_true", help="one JSON object per line per event")
+    p.add_argument("--no-qr", action="store_true", help="do not draw a QR code")
+    p.add_argument(
+        "--browser", action="store_true", help="open the page in this computer's browser"
+    )
+    p.add_argument("--no-browser", action="store_true", help="never offer to open a browser")
+    p.set_defaults(func=cmd_login)
+
+    p = sub.add_parser("status", help="is the device signed in, and as whom")
+    add_provider_arguments(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("token", help="print a valid access token (refreshing it when needed)")
+    add_provider_arguments(p)
+    p.add_argument(
+        "--min-ttl",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="refresh first if the token expires within this many seconds",
+    )
+    p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("call", help="call an API URL with the access token, print the answer")
+    add_provider_arguments(p)
+    p.add_argument("url")
+    p.add_argument("--method", default="GET", choices=("GET", "POST", "DELETE"))
+    p.set_defaults(func=cmd_call)
+
+    p = sub.add_parser("logout", help="revoke the tokens at the server and forget them")
+    add_provider_arguments(p)
+    p.set_defaults(func=cmd_logout)
+
+    p = sub.add_parser("providers", help="list the shipped provider profiles")
+    p.set_defaults(func=cmd_providers)
+
+    for module in ("device_app.ui.commands", "device_app.board_commands"):
+        try:
+            mod = __import__(module, fromlist=["register"])
+        except ImportError as e:  # a part not installed (e.g. pygame missing)
+            log.debug("commands of %s unavailable: %s", module, e)
+            continue
+        mod.register(sub)
+    return parser
+
+
+def _exit_for(error: BaseException) -> int:
+    from device_app.session import ReauthRequired
+
+    if isinstance(error, ReauthRequired):
+        return exitcodes.NOT_SIGNED_IN
+    if isinstance(error, ConfigurationError):
+        return exitcodes.CONFIGURATION
+    if isinstance(error, TransportError):
+        return exitcodes.NETWORK
+    if isinstance(error, ProtocolError):
+        category = getattr(error, "category", None)
+        return exitcodes.CONFIGURATION if category == "configuration" else exitcodes.PROTOCOL
+    try:
+        from device_app.token_store import TokenStoreError
+
+        if isinstance(error, TokenStoreError):
+            return exitcodes.CONFIGURATION
+    except ImportError:
+        pass
+    try:
+        from device_app.boards import BoardError
+
+        if isinstance(error, BoardError):
+            return exitcodes.CONFIGURATION
+    except ImportError:
+        pass
+    return exitcodes.INTERNAL
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``device-app`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
+    setup_logging(level)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return exitcodes.USAGE
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("device-app: interrupted", file=sys.stderr)
+        return exitcodes.CANCELLED
+    except Exception as e:
+        code = _exit_for(e)
+        if code == exitcodes.INTERNAL or args.debug:
+            log.debug("details", exc_info=True)
+        if isinstance(e, (DeviceAppError, ValueError)) and code != exitcodes.INTERNAL:
+            message = str(e)
+        else:
+            message = "internal error (%s: %s); run with --debug for details" % (
+                type(e).__name__,
+                e,
+            )
+        print("device-app: error: %s" % redact(message), file=sys.stderr)
+        return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

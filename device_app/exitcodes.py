@@ -1,0 +1,33 @@
+"""The command line's exit codes: each outcome a script may want to tell apart."""
+
+OK = 0  # authorized / done
+INTERNAL = 1  # a bug in device-app (reported in one line; details at --debug)
+USAGE = 2  # bad flags (argparse's own code)
+CONFIGURATION = 3  # provider settings, board or profile file wrong; the server refused the client
+DENIED = 4  # the user declined on their phone
+EXPIRED = 5  # the code expired before anyone approved it
+PROTOCOL = 6  # the server broke the protocol, or refused the code (bad code, unknown error)
+NETWORK = 7  # the server could not be reached (or its certificate did not verify)
+NOT_SIGNED_IN = 8  # no tokens, or the device must be authorized again
+CANCELLED = 130  # Ctrl-C
+
+DESCRIPTIONS = {
+    OK: "success (login: the device is authorized)",
+    INTERNAL: "unexpected internal error",
+    USAGE: "bad command-line usage",
+    CONFIGURATION: "configuration error (provider, client, endpoints, board or profile file)",
+    DENIED: "the user declined the sign-in",
+    EXPIRED: "the code expired before it was approved",
+    PROTOCOL: "protocol error: the server's answer was unusable or refused the code",
+    NETWORK: "network failure: server unreachable, timed out, or TLS verification failed",
+    NOT_SIGNED_IN: "not signed in, or the device must be authorized again",
+    CANCELLED: "interrupted",
+}
+
+# The category of a flow's "error" event -> exit code.
+FOR_ERROR_CATEGORY = {
+    "configuration": CONFIGURATION,
+    "protocol": PROTOCOL,
+    "bad_code": PROTOCOL,
+    "network": NETWORK,
+}

@@ -1,0 +1,381 @@
+"""The token lifecycle of one device profile: sign in, keep tokens fresh, call the API, sign out.
+
+The session glues the sans-IO core to a transport and the token store. Rules it keeps
+(shared/reference/RELIABILITY.md, section E):
+
+- refresh ahead of expiry, under the store's cross-process lock (one refresh at a time);
+- a rotated refresh token is on disk before the new access token is used;
+- a refresh that fails on the network keeps serving a still-valid access token;
+- ``invalid_grant`` on refresh means the device must be authorized again;
+- a 401 ``invalid_token`` from the API triggers one refresh and one retry;
+- sign-out revokes the refresh token (RFC 7009) and wipes local state even when revocation
+  fails; a revocation that could not be delivered is retried later.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from device_app.core import events as ev
+from device_app.core import tokens as tk
+from device_app.core.errors import (
+    C_BAD_CODE,
+    C_CONFIGURATION,
+    DeviceAppError,
+    OAuthError,
+    ProtocolError,
+    TransportError,
+)
+from device_app.core.events import Event
+from device_app.core.flow import DeviceFlow
+from device_app.core.http import Request, Response
+from device_app.core.profile import Profile
+from device_app.core.sanitize import check_uri
+from device_app.logging_setup import register_secret
+from device_app.runner import run_flow
+from device_app.token_store import TokenStore, TokenStoreError
+
+log = logging.getLogger("device_app.session")
+
+Transport = Callable[[Request], Response]
+
+
+class ReauthRequired(DeviceAppError):
+    """The device holds no usable grant: it must be authorized again (a new code)."""
+
+    def __init__(self, message: str) -> None:
+        DeviceAppError.__init__(self, message)
+
+
+class Session:
+    """One device profile's tokens and the operations on them."""
+
+    def __init__(
+        self,
+        profile: Profile | Callable[[], Profile],
+        store: TokenStore,
+        transport: Transport,
+        *,
+        device_name: str = "",
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._profile = profile
+        self.store = store
+        self.transport = transport
+        self.device_name = device_name
+        self.clock = clock
+        self.wall = wall
+        self.rand = rand
+        self.warning: str | None = None  # the last thing the user should know about storage
+        self._memory: dict[str, Any] | None = None  # the document when the disk refused it
+
+    # ----------------------------------------------------------------- helpers
+    @property
+    def profile(self) -> Profile:
+        """The resolved profile (discovery runs on first use, so it may raise)."""
+        if not isinstance(self._profile, Profile):
+            self._profile = self._profile()
+        return self._profile
+
+    def _load(self) -> dict[str, Any]:
+        if self._memory is not None:
+            return dict(self._memory)
+        doc = self.store.load()
+        if self.store.warning:
+            self.warning = self.store.warning
+        doc = doc or {}
+        tokens = doc.get("tokens")
+        if isinstance(tokens, dict):
+            for key in ("access_token", "refresh_token", "id_token"):
+                register_secret(tokens.get(key))
+        return doc
+
+    def _save(self, doc: dict[str, Any]) -> None:
+        try:
+            self.store.save(doc)
+        except TokenStoreError as e:
+            # ENOSPC / EROFS: keep working from memory and say so (checklist item 41).
+            self._memory = dict(doc)
+            self.warning = str(e)
+            log.error("could not save the token store: %s", e)
+        else:
+            self._memory = None
+
+    def _send(self, request: Request) -> Response:
+        return self.transport(request)
+
+    # ----------------------------------------------------------------- status
+    def signed_in(self) -> bool:
+        """True when tokens are stored (they may need a refresh)."""
+        return bool(self._load().get("tokens"))
+
+    def status(self) -> dict[str, Any]:
+        """What ``device-app status`` shows; never a token value."""
+        doc = self._load()
+        tokens = doc.get("tokens") or {}
+        now = self.wall()
+        expires_at = tokens.get("expires_at")
+        return {
+            "signed_in": bool(tokens),
+            "expires_in": int(expires_at - now) if expires_at else None,
+            "scope": tokens.get("scope"),
+            "has_refresh_token": bool(tokens.get("refresh_token")),
+            "user": _public_user(doc.get("user")),
+            "pending_code": bool(doc.get("pending")),
+            "revocations_queued": len(doc.get("revoke_queue") or []),
+            "warning": self.warning,
+        }
+
+    # ----------------------------------------------------------------- sign in
+    def login(
+        self, on_event: Callable[[Event], None], cancel: threading.Event | None = None
+    ) -> Event:
+        """Run the device flow until it ends; store the tokens; return the final event.
+
+        A code that was on screen when the power went is shown again if still valid.
+        """
+        cancel = cancel or threading.Event()
+        try:
+            profile = self.profile
+        except TransportError as e:
+            final = Event(
+                ev.ERROR, {"category": "network", "error": e.reason, "description": str(e)}
+            )
+            on_event(final)
+            return final
+        except DeviceAppError as e:
+            final = Event(
+                ev.ERROR,
+                {"category": "configuration", "error": "configuration", "description": str(e)},
+            )
+            on_event(final)
+            return final
+        self.flush_revocations()
+        doc = self._load()
+        now, wall = self.clock(), self.wall()
+        flow = None
+        request = None
+        if doc.get("pending"):
+            flow = DeviceFlow.resume(profile, doc["pending"], now, wall, self.rand)
+            if flow is None:
+                doc["pending"] = None
+                self._save(doc)
+        if flow is not None:
+            log.info("resuming the code that was on screen before the restart")
+            register_secret(flow.device_code)
+            on_event(flow.code_event(now))
+        else:
+            flow = DeviceFlow(profile, self.rand)
+            request = flow.start(now)
+
+        def relay(event: Event) -> None:
+            if event.kind == ev.CODE:
+                register_secret(flow.device_code)
+                # Persist the pending code so a power cut does not lose it (PEERS.md §3.5).
+                doc["pending"] = flow.snapshot(self.clock(), self.wall())
+                self._save(doc)
+            on_event(event)
+
+        ended = run_flow(flow, self.transport, self.clock, cancel.wait, relay, request)
+        if ended is None:  # cancelled
+            final = Event(
+                ev.ERROR, {"category": "cancelled", "error": "cancelled", "description": None}
+            )
+            doc["pending"] = None
+            self._save(doc)
+            return final
+        final = ended
+        doc = self._load()
+        doc["pending"] = None
+        if final.kind == ev.AUTHORIZED:
+            tokens = dict(final.data["tokens"])
+            for key in ("access_token", "refresh_token", "id_token"):
+                register_secret(tokens.get(key))
+            stamp(tokens, self.wall())
+            doc["tokens"] = tokens
+            doc["user"] = None
+        self._save(doc)
+        return final
+
+    # ----------------------------------------------------------------- tokens
+    def access_token(self, min_ttl: float = 0.0) -> str:
+        """A valid access token, refreshed first when it expires within ``min_ttl`` or soon."""
+        with self.store.lock():
+            doc = self._load()
+            tokens = doc.get("tokens")
+            if not tokens:
+                raise ReauthRequired("not signed in: run device-app login")
+            if tk.needs_refresh(tokens, self.wall(), min_ttl):
+                tokens = self._refresh_locked(doc, tokens)
+            return str(tokens["access_token"])
+
+    def _refresh_locked(self, doc: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
+        rt = tokens.get("refresh_token")
+        still_valid = tokens.get("expires_at") is None or self.wall() < tokens["expires_at"]
+        if not rt:
+            if still_valid:
+                return tokens
+            raise ReauthRequired("the access token expired and there is no refresh token")
+        try:
+            response = self._send(tk.refresh_request(self.profile, rt))
+            new = tk.read_token_response(self.profile, response, self.wall())
+        except TransportError as e:
+            if still_valid:
+                log.warning("refresh failed (%s); the current access token is still valid", e)
+                return tokens
+            raise
+        except OAuthError as e:
+            if e.category in (C_BAD_CODE,) or e.error in ("invalid_grant", "invalid_token"):
+                # The grant is gone (revoked, expired, reused): only a new code helps.
+                raise ReauthRequired(
+                    "the server no longer accepts this device's sign-in (%s): "
+                    "authorize it again with device-app login" % e.error
+                ) from None
+            if e.category == C_CONFIGURATION:
+                raise
+            if still_valid:
+                log.warning("refresh refused (%s); the current access token is still valid", e)
+                return tokens
+            raise
+        new = dict(tk.merge_refreshed(tokens, new))
+        for key in ("access_token", "refresh_token", "id_token"):
+            register_secret(new.get(key))
+        doc["tokens"] = new
+        # The rotated refresh token is on disk before the new access token is used.
+        self._save(doc)
+        return new
+
+    def refresh(self) -> None:
+        """Refresh now, whatever the expiry says."""
+        self.access_token(min_ttl=float("inf"))
+
+    # ----------------------------------------------------------------- the API
+    def call(self, url: str, method: str = "GET") -> Response:
+        """Call the API with the bearer token; on 401 invalid_token refresh once and retry."""
+        try:
+            check_uri(url, self.profile.insecure_hosts)
+        except ValueError as e:
+            raise ProtocolError("refusing to send the token to %s: %s" % (url, e)) from None
+        response = self._bearer(url, method, self.access_token())
+        if response.status == 401:
+            err = tk.www_authenticate_error(response.header("www-authenticate"))
+            if err in (None, "invalid_token"):
+                log.info("the API said invalid_token; refreshing once and retrying")
+                self.refresh()
+                response = self._bearer(url, method, self.access_token())
+                if response.status == 401:
+                    raise ReauthRequired(
+                        "the API still refuses the token after a refresh: authorize again"
+                    )
+        return response
+
+    def _bearer(self, url: str, method: str, token: str) -> Response:
+        headers = {"Authorization": "Bearer " + token, "Accept": "application/json"}
+        return self._send(Request(method, url, headers, None, None))
+
+    def userinfo(self) -> dict[str, Any]:
+        """The signed-in user's details from the provider's userinfo endpoint (the API)."""
+        url = self.profile.userinfo_endpoint
+        if not url:
+            raise ProtocolError("this provider has no userinfo endpoint; give --userinfo-endpoint")
+        response = self.call(url)
+        if response.status != 200:
+            raise ProtocolError("the userinfo endpoint answered HTTP %d" % response.status)
+        try:
+            data = json.loads(response.body)
+        except ValueError:
+            raise ProtocolError("the userinfo endpoint did not answer with JSON") from None
+        if not isinstance(data, dict):
+            raise ProtocolError("the userinfo endpoint did not answer with a JSON object")
+        doc = self._load()
+        if doc.get("tokens"):
+            doc["user"] = _public_user(data)
+            self._save(doc)
+        return data
+
+    # ----------------------------------------------------------------- sign out
+    def logout(self) -> bool:
+        """Revoke at the server (best effort) and wipe local state. True if revoked there."""
+        with self.store.lock():
+            doc = self._load()
+            tokens = doc.get("tokens") or {}
+            queue = list(doc.get("revoke_queue") or [])
+            token = tokens.get("refresh_token") or tokens.get("access_token")
+            hint = "refresh_token" if tokens.get("refresh_token") else "access_token"
+            revoked = False
+            if token:
+                revoked = self._revoke(token, hint)
+                if not revoked and self._can_revoke():
+                    queue.append({"token": token, "hint": hint})
+            self.store.clear()
+            self._memory = None
+            if queue:
+                # RFC 7009 §2.2.1: after a 503 "the client must assume the token still
+                # exists"; keep only what is needed to retry the revocation later.
+                self._save({"tokens": None, "pending": None, "user": None, "revoke_queue": queue})
+            return revoked
+
+    def _can_revoke(self) -> bool:
+        try:
+            return bool(self.profile.revocation_endpoint)
+        except DeviceAppError:
+            return True
+
+    def _revoke(self, token: str, hint: str) -> bool:
+        try:
+            request = tk.revocation_request(self.profile, token, hint)
+        except DeviceAppError as e:
+            log.warning("could not revoke at the server: %s", e)
+            return False
+        if request is None:
+            log.info("this provider has no revocation endpoint; signed out locally")
+            return False
+        try:
+            response = self._send(request)
+        except TransportError as e:
+            log.warning("could not reach the revocation endpoint: %s", e)
+            return False
+        # RFC 7009 §2.2: 200 also for tokens the server does not know.
+        if response.status == 200:
+            return True
+        log.warning("the revocation endpoint answered HTTP %d", response.status)
+        return False
+
+    def flush_revocations(self) -> None:
+        """Retry revocations that could not be delivered at sign-out."""
+        doc = self._load()
+        queue = doc.get("revoke_queue") or []
+        if not queue:
+            return
+        left = [item for item in queue if not self._revoke(item["token"], item["hint"])]
+        doc["revoke_queue"] = left
+        self._save(doc)
+
+
+def stamp(tokens: dict[str, Any], wall_now: float) -> None:
+    """Set the wall-clock times of a token set received just now."""
+    tokens["obtained_at"] = wall_now
+    life = tokens.get("expires_in")
+    tokens["expires_at"] = wall_now + life if life else None
+
+
+def _public_user(user: Any) -> dict[str, Any] | None:
+    """The user fields worth showing, as short clean strings."""
+    from device_app.core.sanitize import clean_text
+
+    if not isinstance(user, dict):
+        return None
+    out = {}
+    for key in ("name", "preferred_username", "login", "email", "sub", "locale"):
+        value = user.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            out[key] = clean_text(str(value), 120)
+    return out
