@@ -144,6 +144,7 @@ def cmd_login(args: argparse.Namespace) -> int:
     from device_app.cli_support import make_session
 
     session = make_session(args)
+    session.profile  # noqa: B018 - discovery now, so a bad issuer is one line, not an event
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and not args.json
     browser = not args.json and not args.no_browser and _browser_available()
     view = _HumanView(interactive, qr=not args.no_qr and not args.json, browser=browser)

@@ -20,6 +20,7 @@ from typing import Any
 from device_app.core.errors import ConfigurationError, DeviceAppError, TransportError
 from device_app.core.profile import CLIENT_AUTH, ENDPOINT_NAMES, Profile, build_profile
 from device_app.core.providers import PROVIDERS
+from device_app.core.sanitize import check_uri
 
 log = logging.getLogger("device_app.config")
 
@@ -169,12 +170,17 @@ def settings_from_args(args: argparse.Namespace, default_store: str | None = Non
     if audience:
         extra["audience"] = audience
     store = pick("token_store") or default_store or DEFAULT_STORE
+    insecure = tuple(args.allow_insecure_host or ()) + tuple(file_data.get("insecure_hosts", ()))
+    issuer = pick("issuer") or data.get("issuer")
+    client_id = pick("client_id", "client_id")
+    secret = os.environ.get(SECRET_ENV) or None
+    _check_offline(provider, data, issuer, client_id, secret, endpoints, discovery, insecure)
     return Settings(
         provider=provider,
         provider_data=data,
-        issuer=pick("issuer") or data.get("issuer"),
-        client_id=pick("client_id", "client_id"),
-        client_secret=os.environ.get(SECRET_ENV) or None,
+        issuer=issuer,
+        client_id=client_id,
+        client_secret=secret,
         scope=pick("scope"),
         client_auth=client_auth,
         extra_params=extra,
@@ -185,6 +191,43 @@ def settings_from_args(args: argparse.Namespace, default_store: str | None = Non
         token_store=store,
         ca_bundle=getattr(args, "ca_bundle", None),
     )
+
+
+def _check_offline(
+    provider: str,
+    data: Mapping[str, Any],
+    issuer: str | None,
+    client_id: str | None,
+    secret: str | None,
+    endpoints: Mapping[str, str],
+    discovery: str,
+    insecure: tuple[str, ...],
+) -> None:
+    """Every check that needs no network, so that a typo never costs a request."""
+    if not client_id:
+        raise ConfigurationError("no client ID: give --client-id (or client_id in the profile file)")
+    if data.get("requires_secret") and not secret:
+        raise ConfigurationError(
+            "%s needs the client secret: set %s in the environment" % (data["title"], SECRET_ENV)
+        )
+    templates = data.get("endpoints") or {}
+    needs_issuer = discovery != "none" and not all(
+        ep in endpoints for ep in ("device_authorization", "token")
+    )
+    for ep in ENDPOINT_NAMES:
+        if ep not in endpoints and "{" in str(templates.get(ep, "")):
+            needs_issuer = True
+    if needs_issuer and not issuer:
+        raise ConfigurationError(
+            "%s needs --issuer (for example %s)"
+            % (data["title"], data.get("issuer_hint", "https://login.example.com"))
+        )
+    for what, url in [("issuer", issuer)] + [("%s endpoint" % k, v) for k, v in endpoints.items()]:
+        if url:
+            try:
+                check_uri(url, insecure)
+            except ValueError as e:
+                raise ConfigurationError("the %s %s is not usable: %s" % (what, url, e)) from None
 
 
 def resolve_profile(settings: Settings, transport: Any, cache_dir: Path | None) -> Profile:

@@ -20,7 +20,13 @@ states.py. Times are the driver's monotonic seconds.
 """
 
 from device_app.core import errors, events, states
-from device_app.core.backoff import BACKOFF_CAP, backoff_delay, parse_retry_after
+from device_app.core.backoff import (
+    BACKOFF_CAP,
+    RETRY_AFTER_CAP,
+    backoff_delay,
+    http_date,
+    parse_retry_after,
+)
 from device_app.core.errors import UsageError
 from device_app.core.events import Event
 from device_app.core.formenc import encode_form, split_url
@@ -41,7 +47,7 @@ from device_app.core.tokens import R_ERROR, R_TOKENS, R_TRANSIENT, interpret, to
 SLOW_DOWN_STEP = 5.0
 # A device authorization request that fails on the network is retried this many times
 # before the flow reports a network error (the UI then offers to try again).
-CODE_ATTEMPTS = 5
+CODE_ATTEMPTS = 3
 SNAPSHOT_VERSION = 1
 
 
@@ -196,8 +202,12 @@ class DeviceFlow:
             return self._code_transient(now, reason, retry_after)
         return self._poll_transient(now, reason, retry_after)
 
-    def _retry_after(self, response, wall_now=None):
-        return parse_retry_after(response.header("retry-after"), wall_now)
+    def _retry_after(self, response):
+        # The core has no wall clock: an HTTP-date Retry-After is measured against the
+        # response's own Date header, written by the same server clock (RFC 9110 §10.2.3).
+        date = response.header("date")
+        server_now = http_date(date) if isinstance(date, str) else None
+        return parse_retry_after(response.header("retry-after"), server_now)
 
     # --- device authorization response (RFC 8628 §3.2)
     def _receive_code(self, response, now):
@@ -233,18 +243,7 @@ class DeviceFlow:
             data,
             ("verification_uri_complete", "verification_url_complete", "verificationUriComplete"),
         )
-        if complete is not None:
-            try:
-                check_uri(complete, p.insecure_hosts, p.allowed_hosts)
-                # The QR code must lead where the text says: same host as verification_uri.
-                if split_url(complete)[2] != split_url(uri)[2]:
-                    raise ValueError("another host")
-            except ValueError:
-                complete = None  # show the plain URI; the user types the code
-            else:
-                # §5.2: the device code is a secret; never put it in a QR code.
-                if device_code in complete:
-                    complete = None
+        complete = self._checked_complete(complete, uri, device_code)
         # §3.2: "If no value is provided, clients MUST use 5 as the default."
         interval = clamp(
             get_number(data, ("interval",)),
@@ -273,6 +272,23 @@ class DeviceFlow:
         self.next_due = now + interval
         return [self.code_event(now)]
 
+    def _checked_complete(self, complete, uri, device_code):
+        """``verification_uri_complete`` if it may go into a QR code, else None."""
+        if complete is None:
+            return None
+        p = self.profile
+        try:
+            check_uri(complete, p.insecure_hosts, p.allowed_hosts)
+            # The QR code must lead where the text says: same host as verification_uri.
+            if split_url(complete)[2] != split_url(uri)[2]:
+                return None
+        except ValueError:
+            return None  # show the plain URI; the user types the code
+        # §5.2: the device code is a secret; never put it in a QR code.
+        if device_code in complete:
+            return None
+        return complete
+
     def code_event(self, now):
         """The ``code`` event for what is on screen now (also after a resume)."""
         return Event(
@@ -294,9 +310,9 @@ class DeviceFlow:
             return self._fail(
                 "network", "unreachable", clean_text("could not reach the server: %s" % reason)
             )
-        delay = backoff_delay(2.0, self.failures, self.rand)
+        delay = backoff_delay(1.0, self.failures, self.rand)
         if retry_after is not None and retry_after > delay:
-            delay = retry_after
+            delay = max(delay, min(retry_after, RETRY_AFTER_CAP))
         self._go(states.CODE_RETRY)
         self.next_due = now + delay
         return [
@@ -362,7 +378,10 @@ class DeviceFlow:
             # §3.5 access_denied: "The authorization request was denied."
             return self._finish(
                 states.DENY,
-                Event(events.DENIED, {"error": out.error, "description": out.description}),
+                Event(
+                    events.DENIED,
+                    {"error": self._scrub(out.error), "description": self._scrub(out.description)},
+                ),
             )
         if cls == errors.C_EXPIRED or (
             out.error in self.profile.expired_aliases and now >= self.deadline - self.interval
@@ -370,10 +389,9 @@ class DeviceFlow:
             # §3.5 expired_token: "The client MAY commence a new device authorization request
             # but SHOULD wait for user interaction before restarting."
             return self._finish(states.EXPIRE, Event(events.EXPIRED, {"reason": "server"}))
-        if cls == errors.C_TRANSIENT:
-            return self._poll_transient(now, out.error, out.retry_after)
         # §3.5: "if the client receives an error response with any other error code, it MUST
-        # stop polling and SHOULD display an error to the user."
+        # stop polling and SHOULD display an error to the user." That includes server_error and
+        # temporarily_unavailable: only a response without an error code is retried.
         if cls == errors.C_BAD_CODE:
             category = "bad_code"
         elif cls == errors.C_CONFIGURATION:
@@ -384,7 +402,9 @@ class DeviceFlow:
 
     def _raise_interval(self, server_interval):
         if server_interval is not None and server_interval > self.interval:
-            self.interval = min(server_interval, MAX_INTERVAL + SLOW_DOWN_STEP * 12)
+            # An absurd server value is capped, but the cap never undoes earlier slow_downs.
+            capped = min(server_interval, MAX_INTERVAL + SLOW_DOWN_STEP * 12)
+            self.interval = max(self.interval, capped)
 
     def _poll_transient(self, now, reason, retry_after):
         # §3.5: "On encountering a connection timeout, clients MUST unilaterally reduce their
@@ -395,7 +415,7 @@ class DeviceFlow:
             self.interval, self.failures, self.rand, max(BACKOFF_CAP, self.interval)
         )
         if retry_after is not None and retry_after > delay:
-            delay = retry_after
+            delay = max(delay, min(retry_after, RETRY_AFTER_CAP))
         if now >= self.deadline:
             return self.check(now)
         self._go(states.TRANSIENT)
@@ -411,13 +431,19 @@ class DeviceFlow:
             )
         ]
 
+    def _scrub(self, text):
+        # §5.2: a server that echoes the device code in its error text must not get it shown.
+        if text and self.device_code and self.device_code in text:
+            text = text.replace(self.device_code, "[device code]")
+        return text
+
     def _fail(self, category, code, description):
         ev = Event(
             events.ERROR,
             {
                 "category": category,
-                "error": clean_text(code, 80),
-                "description": clean_text(description),
+                "error": clean_text(self._scrub(code), 80),
+                "description": clean_text(self._scrub(description)),
             },
         )
         return self._finish(states.FAIL, ev)
@@ -466,15 +492,20 @@ class DeviceFlow:
             return None
         if wall_now < saved or remaining <= interval or remaining > expires_in:
             return None
+        if expires_in > MAX_EXPIRES:
+            return None  # the flow never grants more: this is not a snapshot it wrote
         flow = cls(profile, rand)
         flow.state = states.WAITING
         flow.device_code = device_code
         flow.user_code = user_code
         flow.verification_uri = uri
         complete = snap.get("verification_uri_complete")
-        flow.verification_uri_complete = complete if isinstance(complete, str) else None
+        flow.verification_uri_complete = flow._checked_complete(
+            complete if isinstance(complete, str) else None, uri, device_code
+        )
         flow.message = clean_text(snap.get("message"))
-        flow.interval = clamp(interval, profile.min_interval, MAX_INTERVAL * 2, DEFAULT_INTERVAL)
+        # Bounded by the time left (checked above), and never below a slowed-down interval.
+        flow.interval = clamp(interval, profile.min_interval, remaining, DEFAULT_INTERVAL)
         flow.expires_in = expires_in
         flow.deadline = now + remaining
         flow.next_due = now + flow.interval
