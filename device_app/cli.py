@@ -30,24 +30,13 @@ from device_app.core.errors import (
 from device_app.core.events import Event
 from device_app.core.providers import PROVIDERS
 from device_app.logging_setup import redact, setup_logging
+from device_app.terminal_view import TerminalView, say
 
 log = logging.getLogger("device_app.cli")
 
 EPILOG = "exit codes:\n" + "\n".join(
     "  %3d  %s" % (code, text) for code, text in sorted(exitcodes.DESCRIPTIONS.items())
 )
-
-
-class CliError(Exception):
-    """A one-line message for the user and the exit code that goes with it."""
-
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def _out(text: str = "") -> None:
-    print(text, flush=True)
 
 
 def _json_line(event: Event) -> None:
@@ -70,63 +59,6 @@ def _browser_available() -> bool:
 
 
 # --------------------------------------------------------------------------- login
-class _HumanView:
-    """What ``login`` prints in a terminal."""
-
-    def __init__(self, interactive: bool, qr: bool, browser: bool) -> None:
-        self.interactive = interactive
-        self.qr = qr
-        self.browser = browser
-        self.code: dict[str, Any] | None = None
-
-    def show(self, event: Event) -> None:
-        p = event.public()
-        if event.kind == ev.CODE:
-            self.code = p
-            target = p["verification_uri_complete"] or p["verification_uri"]
-            _out()
-            _out("To sign in, use a phone or computer to open:")
-            _out("    %s" % p["verification_uri"])
-            _out("and enter the code:")
-            _out()
-            _out("    %s" % p["user_code"])
-            _out()
-            if self.qr:
-                from device_app.termqr import render_terminal
-
-                _out("Or scan this QR code:")
-                _out(render_terminal(target, colour=sys.stdout.isatty()))
-                _out()
-            if p.get("message"):
-                _out("The server says: %s" % p["message"])
-            minutes = max(1, int(p["expires_in"]) // 60)
-            _out(
-                "The code is valid for about %d minute%s." % (minutes, "" if minutes == 1 else "s")
-            )
-            if self.browser:
-                _out("Press Enter to open the page in this computer's browser.")
-            _out("Waiting for approval…")
-        elif event.kind == ev.SLOW_DOWN:
-            _out("The server asked to poll more slowly (every %s s)." % p["interval"])
-        elif event.kind == ev.RETRYING:
-            _out("Network trouble (%s); trying again in %.0f s…" % (p["reason"], p["delay"]))
-        elif event.kind == ev.AUTHORIZED:
-            _out("Signed in.")
-        elif event.kind == ev.DENIED:
-            _out("The sign-in was declined.")
-        elif event.kind == ev.EXPIRED:
-            _out("The code expired before it was approved.")
-        elif event.kind == ev.ERROR and p["category"] != "cancelled":
-            _out("Sign-in failed: %s" % (p["description"] or p["error"]))
-
-    def open_browser(self) -> None:
-        if self.code is None:
-            return
-        target = self.code["verification_uri_complete"] or self.code["verification_uri"]
-        webbrowser.open(target)
-        _out("Opened %s in the browser." % target)
-
-
 def _final_exit(final: Event) -> int:
     if final.kind == ev.AUTHORIZED:
         return exitcodes.OK
@@ -147,7 +79,7 @@ def cmd_login(args: argparse.Namespace) -> int:
     session.profile  # noqa: B018 - discovery now, so a bad issuer is one line, not an event
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and not args.json
     browser = not args.json and not args.no_browser and _browser_available()
-    view = _HumanView(interactive, qr=not args.no_qr and not args.json, browser=browser)
+    view = TerminalView(interactive, qr=not args.no_qr and not args.json, browser=browser)
     inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
     if interactive:
         threading.Thread(target=_read_enter, args=(inbox,), daemon=True).start()
@@ -185,7 +117,7 @@ def cmd_login(args: argparse.Namespace) -> int:
         if session.warning:
             print("device-app: warning: %s" % session.warning, file=sys.stderr)
         if final.kind == ev.EXPIRED and interactive:
-            _out("Press Enter for a new code, or Ctrl-C to stop.")
+            say("Press Enter for a new code, or Ctrl-C to stop.")
             while inbox.get()[0] != "enter":
                 pass
             continue
@@ -209,7 +141,7 @@ def _greet(session: Any) -> None:
 
     name = user.get("name") or user.get("preferred_username") or user.get("login")
     if name:
-        _out("Hello, %s!" % clean_text(str(name), 80))
+        say("Hello, %s!" % clean_text(str(name), 80))
 
 
 # --------------------------------------------------------------------------- others
@@ -222,14 +154,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     elif status["signed_in"]:
         user = status["user"] or {}
         who = user.get("name") or user.get("preferred_username") or user.get("login")
-        _out("Signed in%s." % (" as %s" % who if who else ""))
+        say("Signed in%s." % (" as %s" % who if who else ""))
         if status["expires_in"] is not None:
-            _out("Access token: expires in %d s." % status["expires_in"])
-        _out("Refresh token: %s." % ("yes" if status["has_refresh_token"] else "no"))
+            say("Access token: expires in %d s." % status["expires_in"])
+        say("Refresh token: %s." % ("yes" if status["has_refresh_token"] else "no"))
         if status["scope"]:
-            _out("Scope: %s" % status["scope"])
+            say("Scope: %s" % status["scope"])
     else:
-        _out(
+        say(
             "Not signed in.%s"
             % (" A code is waiting for approval." if status["pending_code"] else "")
         )
@@ -266,7 +198,7 @@ def cmd_logout(args: argparse.Namespace) -> int:
     from device_app.cli_support import make_session
 
     revoked = make_session(args).logout()
-    _out(
+    say(
         "Signed out%s."
         % ("; the server revoked the tokens" if revoked else " locally (the server was not told)")
     )
@@ -276,9 +208,9 @@ def cmd_logout(args: argparse.Namespace) -> int:
 def cmd_providers(args: argparse.Namespace) -> int:
     for name in sorted(PROVIDERS):
         data = PROVIDERS[name]
-        _out("%-22s %s" % (name, data["title"]))
+        say("%-22s %s" % (name, data["title"]))
         if data.get("notes"):
-            _out("%-22s   %s" % ("", data["notes"]))
+            say("%-22s   %s" % ("", data["notes"]))
     return exitcodes.OK
 
 

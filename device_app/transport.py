@@ -24,8 +24,8 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -45,14 +45,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("device_app.transport")
 
-# The core is annotation-free (it must run on MicroPython); these typed views keep
-# mypy --strict meaningful at the seam instead of silencing it line by line.
-_transport_error = cast("Callable[..., TransportError]", TransportError)
-_configuration_error = cast("Callable[..., ConfigurationError]", ConfigurationError)
-_response = cast("Callable[..., Response]", Response)
 
-# Defaults. 5 s connect and 20 s total are what the brief asks for; a device-flow poll
-# interval is 5 s (RFC 8628 §3.5), so a poll never hangs for more than a few intervals.
+# Defaults. 5 s to connect covers Linux's first two SYN retransmissions (sent after 1 s and
+# 3 s), enough for a lossy Wi-Fi link, and still notices a dead network quickly. 20 s total
+# is four default poll intervals (RFC 8628 §3.5: 5 s), so a hung poll cannot stall the flow.
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_TOTAL_TIMEOUT = 20.0
 # 1 MiB: ARCHITECTURE.md caps Response.body there. Real token and discovery responses are
@@ -235,9 +231,9 @@ class HttpTransport:
         session: requests.Session | None = None,
     ) -> None:
         if not connect_timeout > 0 or not total_timeout > 0:
-            raise _configuration_error("HTTP timeouts must be positive numbers of seconds.")
+            raise ConfigurationError("HTTP timeouts must be positive numbers of seconds.")
         if max_body < 1:
-            raise _configuration_error("max_body must be at least 1 byte.")
+            raise ConfigurationError("max_body must be at least 1 byte.")
         self.connect_timeout = float(connect_timeout)
         self.total_timeout = float(total_timeout)
         self.max_body = int(max_body)
@@ -253,7 +249,7 @@ class HttpTransport:
         self._session.close()
 
     def __call__(self, request: Request) -> Response:
-        log.debug("request %s", cast("Callable[[], dict[str, Any]]", request.redacted)())
+        log.debug("request %s", request.redacted())
         url: str = request.url
         host = _host_of(url)
         deadline = _Deadline(self.total_timeout)
@@ -279,7 +275,7 @@ class HttpTransport:
             # close-delimited and the shutdown looked like a normal end of body.
             raise _timeout(host, self.total_timeout)
         log.debug("response %d, %d bytes from %s", status, len(body), host)
-        return _response(status, headers, body)
+        return Response(status, headers, body)
 
     def _exchange(
         self, request: Request, host: str, started: float
@@ -287,7 +283,7 @@ class HttpTransport:
         prepared = requests.PreparedRequest()
         # Prepared directly, not through Session.request: that path would merge session
         # headers, send stored cookies, add ~/.netrc credentials (overwriting an
-        # Authorization header) and swap the CA bundle from environment variables.
+        # Authorization header) and swap the CA bundle for one named in the environment.
         prepared.prepare(
             method=request.method,
             url=request.url,
@@ -295,10 +291,12 @@ class HttpTransport:
             data=request.body,
         )
         connect = min(self.connect_timeout, self.total_timeout)
-        resp = self._session.send(
+        # The adapter, not Session.send: even with allow_redirects=False, Session.send reads
+        # the whole body of a 3xx (to build Response.next) with no size limit.
+        adapter = self._session.get_adapter(request.url)
+        resp = adapter.send(
             prepared,
             stream=True,
-            allow_redirects=False,
             verify=True,
             proxies=requests.utils.get_environ_proxies(request.url),
             timeout=(connect, self.total_timeout),
@@ -344,7 +342,7 @@ def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
         try:
             context.load_verify_locations(cafile=ca_bundle)
         except (OSError, ssl.SSLError) as exc:
-            raise _configuration_error(
+            raise ConfigurationError(
                 f"The CA bundle {ca_bundle!r} could not be loaded ({_os_reason(exc)}); "
                 "ca_bundle must name a readable PEM file of CA certificates."
             ) from exc
@@ -368,14 +366,14 @@ def _host_of(url: str) -> str:
 
 
 def _timeout(host: str, seconds: float) -> TransportError:
-    return _transport_error(
+    return TransportError(
         f"{host} did not send a complete response within {seconds:g} seconds.",
         reason="timeout",
     )
 
 
 def _too_large(host: str, limit: int) -> TransportError:
-    return _transport_error(
+    return TransportError(
         f"The response from {host} is larger than {limit} bytes, so it was not read.",
         reason="too_large",
     )
@@ -408,13 +406,18 @@ def _classify(exc: Exception, host: str, fired: bool, t: HttpTransport) -> Trans
     for e in causes:
         if isinstance(e, ssl.SSLCertVerificationError):
             detail = e.verify_message or "verification failed"
-            return _transport_error(
+            return TransportError(
                 f"The TLS certificate of {host} could not be verified ({detail}); if the "
                 "server uses a private CA, pass that CA's certificate as ca_bundle.",
                 reason="tls",
             )
-    if any(isinstance(e, urllib3.exceptions.ConnectTimeoutError) for e in causes):
-        return _transport_error(
+    if any(
+        isinstance(e, urllib3.exceptions.ConnectTimeoutError)
+        # urllib3 derives NewConnectionError (refused, unreachable) from ConnectTimeoutError
+        and not isinstance(e, urllib3.exceptions.NewConnectionError)
+        for e in causes
+    ):
+        return TransportError(
             f"{host} did not accept a connection within "
             f"{min(t.connect_timeout, t.total_timeout):g} seconds.",
             reason="timeout",
@@ -423,31 +426,31 @@ def _classify(exc: Exception, host: str, fired: bool, t: HttpTransport) -> Trans
         return _timeout(host, t.total_timeout)
     if any(isinstance(e, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                           requests.exceptions.InvalidSchema)) for e in causes):
-        return _transport_error(
+        return TransportError(
             f"The URL for {host} is not a valid http(s) URL; check the configured endpoint.",
             reason="other",
         )
     connect = _connect_reason(causes)
     if connect is not None:
-        return _transport_error(f"Could not talk to {host}: {connect}.", reason="connect")
+        return TransportError(f"Could not talk to {host}: {connect}.", reason="connect")
     for e in causes:
         if isinstance(e, ssl.SSLError):
-            return _transport_error(
+            return TransportError(
                 f"The TLS handshake with {host} failed ({e.reason or 'error'}); check that "
                 "the URL really is https and that no proxy intercepts the connection.",
                 reason="tls",
             )
     if any(isinstance(e, urllib3.exceptions.DecodeError) for e in causes):
-        return _transport_error(
+        return TransportError(
             f"The response from {host} could not be decompressed.", reason="other"
         )
     if any(isinstance(e, http.client.HTTPException) for e in causes):
-        return _transport_error(
+        return TransportError(
             f"{host} sent a response that is not valid HTTP.", reason="other"
         )
     if isinstance(exc, (requests.RequestException, urllib3.exceptions.HTTPError, OSError,
                         ValueError)):
-        return _transport_error(
+        return TransportError(
             f"The request to {host} failed ({type(exc).__name__}).", reason="other"
         )
     raise exc  # not an I/O failure: a programming error, let it surface
