@@ -48,7 +48,6 @@ TRANSITIONS = {
     (REQUESTING, CODE_RETRY): BACKING_OFF,
     (REQUESTING, FAIL): FAILED,
     (BACKING_OFF, RETRY_DUE): REQUESTING,
-    (BACKING_OFF, FAIL): FAILED,
     (WAITING, POLL): POLLING,
     (WAITING, EXPIRE): EXPIRED,
     (POLLING, PENDING): WAITING,
@@ -72,8 +71,6 @@ def mermaid():
     """The transition table as a Mermaid state diagram (for the README)."""
     lines = ["stateDiagram-v2", "    [*] --> idle"]
     for key in TRANSITIONS:
-        if key[1] == CANCEL:
-            continue
         lines.append("    %s --> %s: %s" % (key[0], TRANSITIONS[key], key[1]))
     for s in FINAL:
         lines.append("    %s --> [*]" % s)
