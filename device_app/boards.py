@@ -6,6 +6,7 @@ Loading is strict. An unknown key, a wrong type or a missing file raises
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from typing import Any
 from device_app.input.keymap import KeymapError, layer_keymap
 
 BOARD_DIR = Path(__file__).resolve().parent.parent / "board_configs"
+THEME_DIR = Path(__file__).resolve().parent.parent / "ui_assets" / "themes"
+_LOCALE = re.compile(r"^([a-z]{2,3}([_-][A-Za-z]{2,4})?)?$")  # "", "it", "pt_BR", "zh-Hant"
 
 ROTATIONS = (0, 90, 180, 270)
 DISPLAYS = ("window", "kmsdrm", "framebuffer", "offscreen")
@@ -136,7 +139,7 @@ _REQUIRED = ("name", "description", "width", "height")
 
 def _type_name(t: Any) -> str:
     if isinstance(t, list):
-        return f"a list of {_type_name(t[0])}s"
+        return "a list of " + {str: "strings", int: "integers", float: "numbers"}[t[0]]
     if isinstance(t, dict):
         return "a table"
     return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}[t]
@@ -197,6 +200,15 @@ def _check_values(v: dict[str, Any], source: str) -> None:
         raise BoardError(f"{source}: repeat_suppress_ms must be between 0 and 2000")
     if "scripted" in v.get("input_sources", ()) and not v.get("input_script"):
         raise BoardError(f'{source}: input_sources has "scripted" but input_script is not set')
+    theme = v.get("theme", "dark")
+    if not theme.endswith(".toml") and THEME_DIR.is_dir() \
+            and not (THEME_DIR / f"{theme}.toml").is_file():
+        known = ", ".join(sorted(p.stem for p in THEME_DIR.glob("*.toml")))
+        raise BoardError(f"{source}: theme {theme!r} is not a bundled theme (expected one of: "
+                         f"{known}, or a path to a theme .toml file)")
+    if not _LOCALE.match(v.get("locale", "")):
+        raise BoardError(f"{source}: locale must be a language code such as \"en\", \"it\" or "
+                         f"\"pt_BR\" (or \"\" for the environment), not {v['locale']!r}")
     if not v.get("token_store", "x").strip():
         raise BoardError(f"{source}: token_store must be a folder path, not empty")
 

@@ -1,0 +1,59 @@
+"""``device-app boards`` and ``device-app check-board FILE``: list and validate board files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, TextIO
+
+from device_app.boards import BOARD_DIR, Board, BoardError, load_board
+
+EXIT_OK = 0
+EXIT_BAD_BOARD = 3
+
+
+def _describe(b: Board) -> str:
+    size = f"{b.width}x{b.height}"
+    if b.rotation:
+        size += f" turned {b.rotation}°"
+    return f"{b.name:<14} {size:<18} {b.display:<12} {b.description}"
+
+
+def cmd_boards(args: argparse.Namespace, out: TextIO | None = None,
+               err: TextIO | None = None) -> int:
+    """List the shipped boards: name, resolution, display back end, description."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    status = EXIT_OK
+    for path in sorted(BOARD_DIR.glob("*.toml")):
+        try:
+            board = load_board(str(path))
+        except BoardError as e:
+            err.write(f"{e}\n")
+            status = EXIT_BAD_BOARD
+            continue
+        out.write(_describe(board) + "\n")
+    return status
+
+
+def cmd_check_board(args: argparse.Namespace, out: TextIO | None = None,
+                    err: TextIO | None = None) -> int:
+    """Validate one board file (or shipped board name): ``OK: <name>`` or the error."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        board = load_board(args.file)
+    except BoardError as e:
+        err.write(f"{e}\n")
+        return EXIT_BAD_BOARD
+    out.write(f"OK: {board.name}\n")
+    return EXIT_OK
+
+
+def register(subparsers: Any) -> None:
+    """Add ``boards`` and ``check-board`` to the CLI; each sets ``func(args) -> int``."""
+    p = subparsers.add_parser("boards", help="list the board configurations shipped with the app")
+    p.set_defaults(func=cmd_boards)
+    p = subparsers.add_parser("check-board", help="validate a board configuration file")
+    p.add_argument("file", metavar="FILE", help="a board TOML file, or a shipped board's name")
+    p.set_defaults(func=cmd_check_board)
