@@ -60,7 +60,7 @@ def demo_profile(srv: SimulatorServer, insecure_hosts: tuple[str, ...] = ()) -> 
     issuer = srv.issuer if name != "github" else srv.base_url
     # Discovery is left out here on purpose: the demo must show the code at once, and the
     # profiles' endpoint templates match the simulator's paths. The e2e tests cover discovery.
-    return build_profile(
+    profile: Profile = build_profile(
         name,
         client_id,
         issuer=issuer,
@@ -70,6 +70,7 @@ def demo_profile(srv: SimulatorServer, insecure_hosts: tuple[str, ...] = ()) -> 
         scope="openid profile email offline_access",
         insecure_hosts=insecure_hosts,
     )
+    return profile
 
 
 class Phone:

@@ -41,6 +41,14 @@ CREATE TABLE IF NOT EXISTS tokens (
     rotated INTEGER DEFAULT 0);
 """
 
+_GRANTED_ROWS = (
+    "SELECT t.*, g.revoked_at AS grant_revoked_at FROM tokens t JOIN grants g ON g.id=t.grant_id"
+)
+TOKEN_QUERIES = {
+    "access_hash": _GRANTED_ROWS + " WHERE t.access_hash=?",
+    "refresh_hash": _GRANTED_ROWS + " WHERE t.refresh_hash=?",
+}
+
 
 def digest(secret: str) -> str:
     """The stored form of a secret: its SHA-256 in hex."""
@@ -232,11 +240,7 @@ class Store:
             )
 
     def _token_row(self, column: str, secret: str) -> dict[str, Any] | None:
-        return self._one(
-            "SELECT t.*, g.revoked_at AS grant_revoked_at FROM tokens t JOIN grants g"
-            f" ON g.id=t.grant_id WHERE t.{column}=?",  # noqa: S608 - column is ours
-            (digest(secret),),
-        )
+        return self._one(TOKEN_QUERIES[column], (digest(secret),))
 
     def token_by_access(self, access_token: str) -> dict[str, Any] | None:
         return self._token_row("access_hash", access_token)
@@ -244,12 +248,17 @@ class Store:
     def token_by_refresh(self, refresh_token: str) -> dict[str, Any] | None:
         return self._token_row("refresh_hash", refresh_token)
 
-    def rotate_out(self, token_id: int) -> None:
-        """The refresh token was used: it is now invalid (rotation, RFC 9700 §4.14.2)."""
+    def rotate_out(self, token_id: int) -> bool:
+        """The refresh token was used: it is now invalid (rotation, RFC 9700 §4.14.2).
+
+        True only for the first caller, so two racing refreshes cannot both succeed.
+        """
         with self._tx() as db:
-            db.execute(
-                "UPDATE tokens SET refresh_revoked=1, rotated=1 WHERE id=?", (token_id,)
+            cur = db.execute(
+                "UPDATE tokens SET refresh_revoked=1, rotated=1 WHERE id=? AND refresh_revoked=0",
+                (token_id,),
             )
+            return cur.rowcount == 1
 
     def revoke_access(self, token_id: int) -> None:
         with self._tx() as db:
