@@ -131,6 +131,7 @@ class Session:
             "user": _public_user(doc.get("user")),
             "pending_code": bool(doc.get("pending")),
             "revocations_queued": len(doc.get("revoke_queue") or []),
+            "reauth_reason": None if tokens else doc.get("reauth_reason"),
             "warning": self.warning,
         }
 
@@ -212,7 +213,9 @@ class Session:
             doc = self._load()
             tokens = doc.get("tokens")
             if not tokens:
-                raise ReauthRequired("not signed in: run device-app login")
+                raise ReauthRequired(
+                    doc.get("reauth_reason") or "not signed in: run device-app login"
+                )
             if tk.needs_refresh(tokens, self.wall(), min_ttl):
                 tokens = self._refresh_locked(doc, tokens)
             return str(tokens["access_token"])
@@ -234,11 +237,17 @@ class Session:
             raise
         except OAuthError as e:
             if e.category in (C_BAD_CODE,) or e.error in ("invalid_grant", "invalid_token"):
-                # The grant is gone (revoked, expired, reused): only a new code helps.
-                raise ReauthRequired(
+                # The grant is gone (revoked, expired, reused): only a new code helps. The
+                # dead tokens are dropped so that status and token agree with the server.
+                message = (
                     "the server no longer accepts this device's sign-in (%s): "
                     "authorize it again with device-app login" % e.error
-                ) from None
+                )
+                doc["tokens"] = None
+                doc["user"] = None
+                doc["reauth_reason"] = message
+                self._save(doc)
+                raise ReauthRequired(message) from None
             if e.category == C_CONFIGURATION:
                 raise
             if still_valid:

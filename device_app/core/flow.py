@@ -297,7 +297,7 @@ class DeviceFlow:
                 "user_code": self.user_code,
                 "verification_uri": self.verification_uri,
                 "verification_uri_complete": self.verification_uri_complete,
-                "expires_in": int(self.deadline - now),
+                "expires_in": int(self.deadline - now + 0.5),  # 1800.0 must not show as 1799
                 "interval": _num(self.interval),
                 "message": self.message,
                 "expires_at": self.deadline,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import itertools
 import threading
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,7 @@ def test_login_stores_tokens_and_polls_at_the_interval(tmp_path, server, clock):
     assert final.kind == ev.AUTHORIZED
     assert [e.kind for e in seen] == ["code", "pending", "pending", "authorized"]
     polls = [t for t, path, _h, _f in server.log if path == "/token"]
-    assert [b - a for a, b in zip(polls, polls[1:], strict=False)] == [5.0, 5.0]
+    assert [b - a for a, b in itertools.pairwise(polls)] == [5.0, 5.0]
     doc = s.store.load()
     assert doc is not None and doc["tokens"]["access_token"] == "at-1"
     assert doc["tokens"]["expires_at"] == pytest.approx(clock.wall() + 3600)
@@ -190,6 +191,11 @@ def test_invalid_grant_on_refresh_means_authorize_again(tmp_path, server, clock)
     server.routes["/token"] = [reply(400, {"error": "invalid_grant"})]
     with pytest.raises(ReauthRequired, match="authorize it again"):
         s.refresh()
+    # The dead grant is forgotten: status and token agree with the server from now on.
+    assert s.status()["signed_in"] is False
+    assert "invalid_grant" in s.status()["reauth_reason"]
+    with pytest.raises(ReauthRequired, match="invalid_grant"):
+        s.access_token()
 
 
 def test_api_401_invalid_token_refreshes_once_and_retries(tmp_path, server, clock):

@@ -2,6 +2,7 @@
 
 Kept in memory: the IdP is one process, and the log only has to live as long as it.
 """
+# mypy: disable-error-code="import-untyped, untyped-decorator, misc"
 
 import threading
 import time

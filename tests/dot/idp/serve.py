@@ -7,6 +7,7 @@ real address; then one JSON line goes to stdout:
 ``{"base_url": ..., "client_id": ..., "short_lived_client_id": ..., "username": ...}``.
 Request logs go to stderr. Stop it with SIGTERM or Ctrl-C.
 """
+# mypy: disable-error-code="import-untyped, untyped-decorator, misc"
 
 import argparse
 import json

@@ -12,6 +12,7 @@ Read from the environment that ``serve.py`` prepares before Django starts:
 ``IDP_CONTROL_KEY``
     Shared secret of the test-only control endpoint (``views.control``).
 """
+# mypy: disable-error-code="import-untyped, untyped-decorator, misc"
 
 import os
 import secrets

@@ -1,9 +1,10 @@
 """URLs of the test IdP: DOT under /o/, Django's login pages under /accounts/."""
+# mypy: disable-error-code="import-untyped, untyped-decorator, misc"
 
 from django.urls import include, path
 from oauth2_provider import urls as dot_urls
 
-from idp import views
+from . import views
 
 urlpatterns = [
     # Listed before DOT's own route so that it wins for the same path.

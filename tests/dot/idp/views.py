@@ -6,6 +6,7 @@
   read it back. It exists only in this test project, answers only with the shared key
   from ``IDP_CONTROL_KEY`` and only on loopback.
 """
+# mypy: disable-error-code="import-untyped, untyped-decorator, misc"
 
 import hashlib
 import hmac
@@ -18,8 +19,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-
-from idp.polllog import polls_of
 from oauth2_provider.models import (
     get_access_token_model,
     get_device_grant_model,
@@ -27,8 +26,10 @@ from oauth2_provider.models import (
 )
 from oauth2_provider.views import DeviceAuthorizationView as DotDeviceAuthorizationView
 
+from .polllog import polls_of
 
-class DeviceAuthorizationView(DotDeviceAuthorizationView):  # type: ignore[misc]
+
+class DeviceAuthorizationView(DotDeviceAuthorizationView):
     """DOT's device authorization endpoint, with a shorter code lifetime per client.
 
     oauthlib's ``DeviceApplicationServer`` never passes ``expires_in`` on, so every code
@@ -60,6 +61,8 @@ def _describe(access_token: Any) -> dict[str, Any]:
         "access_token": "expired" if access_token.is_expired() else "live",
         "scope": access_token.scope,
         "refresh_token_id": refresh.pk if refresh is not None else None,
+        # Handed to the tests so they can check the client never prints it.
+        "refresh_token_value": refresh.token if refresh is not None else None,
     }
 
 
@@ -77,6 +80,8 @@ def _device_grant(user_code: str) -> HttpResponse:
     return JsonResponse(
         {
             "status": grant.status,
+            # Handed to the tests so they can check the client never prints it.
+            "device_code": grant.device_code,
             "expires": grant.expires.timestamp(),
             "polls": polls_of(grant.device_code),
         }
@@ -88,7 +93,7 @@ def _device_grant(user_code: str) -> HttpResponse:
 def control(request: HttpRequest) -> HttpResponse:
     """Test-only token administration; JSON in, JSON out.
 
-    ``{"action": "describe", "access_token": T}`` -> state of T and its refresh token id
+    ``{"action": "describe", "access_token": T}`` -> state of T and its refresh token
     ``{"action": "expire_access_token", "access_token": T}`` -> T expires now
     ``{"action": "revoke_refresh_token", "access_token": T}`` -> DOT's RefreshToken.revoke()
         on T's refresh token (which also deletes T, as DOT does)
