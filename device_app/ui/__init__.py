@@ -4,3 +4,7 @@ Pure parts (no pygame, no clock): ``text``, ``viewmodel``, ``controller``, ``lay
 (given a text measurer), ``themes``, ``i18n``. Drawing: ``fonts``, ``qr``, ``render``.
 Running: ``app``, ``speech``, ``eventlog``, ``screenshot``, ``commands``.
 """
+
+import os
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")

@@ -85,7 +85,28 @@ def build_mo(entries: dict[str, str]) -> bytes:
         koffsets += [l1, o1 + keystart]
         voffsets += [l2, o2 + valuestart]
     header = struct.pack("Iiiiiii", 0x950412DE, 0, n, 7 * 4, 7 * 4 + n * 8, 0, 0)
-    return header + struct.pack("%di" % len(koffsets + voffsets), *(koffsets + voffsets)) + ids + strs
+    table = struct.pack("%di" % len(koffsets + voffsets), *(koffsets + voffsets))
+    return header + table + ids + strs
+
+
+def extract(paths: list[Path]) -> list[str]:
+    """Every literal passed to ``N_(...)`` or ``tr(...)`` in these source files, in order."""
+    found: list[str] = []
+    for path in paths:
+        tree = ast.parse(path.read_text("utf-8"), str(path))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in ("N_", "tr") and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)):
+                if node.args[0].value not in found:
+                    found.append(node.args[0].value)
+    return found
+
+
+def source_files() -> list[Path]:
+    """The modules whose strings are translated."""
+    return sorted(Path(__file__).resolve().parent.glob("*.py"))
 
 
 def po_files() -> list[Path]:

@@ -326,7 +326,7 @@ class Controller:
             self._back(now)
         elif action in ("menu", "red") and s.screen == vm.HOME:
             self._show(vm.CONFIRM_SIGN_OUT, ("cancel", "sign_out"))
-        elif action == "home" and s.screen == vm.SIGNED_IN and not self.kiosk.enabled:
+        elif action == "home" and s.screen == vm.SIGNED_IN:
             self._go_home(now)
 
     def _select(self, now: float) -> None:

@@ -64,6 +64,6 @@ def translator(language: str) -> Translator:
     return Translator(language, catalog)
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark only"
+def N_(message: str) -> str:  # the gettext name for "mark only"
     """Mark a string for extraction without translating it here."""
     return message

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from device_app.ui import text
+from device_app.ui.i18n import N_
 
 # Screen ids. "reconnecting" is the activation screen while the network is in trouble.
 STARTING = "starting"
@@ -101,11 +102,11 @@ def code_from_public(public: Mapping[str, Any], now: float) -> CodeInfo | None:
 
 # Userinfo keys shown as details, in order: (key, label msgid). Labels are translated later.
 DETAIL_KEYS: tuple[tuple[str, str], ...] = (
-    ("email", "E-mail"),
-    ("preferred_username", "Username"),
-    ("login", "Username"),  # GitHub's /user
-    ("company", "Organisation"),
-    ("sub", "Account ID"),
+    ("email", N_("E-mail")),
+    ("preferred_username", N_("Username")),
+    ("login", N_("Username")),  # GitHub's /user
+    ("company", N_("Organisation")),
+    ("sub", N_("Account ID")),
 )
 
 
@@ -219,7 +220,8 @@ def build(state: ScreenState, device_name: str, kiosk: bool, now: float) -> View
         code_lifetime=code.expires_in if on_code and code else 0,
         seconds_left=seconds_until(code.expires_at, now) if on_code and code else None,
         status=state.status,
-        retry_in=seconds_until(state.retry_at, now) if state.status == STATUS_RECONNECTING else None,
+        retry_in=(seconds_until(state.retry_at, now)
+                  if state.status == STATUS_RECONNECTING else None),
         error=state.error if state.screen == ERROR else None,
         denied=state.denied,
         cancelled=state.cancelled,

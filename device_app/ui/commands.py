@@ -1,0 +1,128 @@
+"""The ``run`` and ``screenshot`` subcommands of the ``device-app`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_CONFIGURATION = 3  # device_app.exitcodes.CONFIGURATION
+EXIT_DISPLAY = 3  # no usable display is a configuration problem of the board
+
+
+def _fail(message: str, code: int) -> int:
+    sys.stderr.write("device-app: error: %s\n" % message)
+    return code
+
+
+def _load_board(name: str) -> Any:
+    from device_app.boards import load_board
+
+    return load_board(name)
+
+
+def cmd_screenshot(args: argparse.Namespace) -> int:
+    """Render one screen with sample data to a PNG, off-screen."""
+    os.environ["SDL_VIDEODRIVER"] = "dummy"  # never open a window for a screenshot
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    from device_app.boards import BoardError
+    from device_app.ui import i18n, themes
+    from device_app.ui.screenshot import save_screenshot
+    from device_app.ui.viewmodel import SCREENS
+
+    try:
+        board = _load_board(args.board)
+    except BoardError as e:
+        return _fail(str(e), EXIT_CONFIGURATION)
+    if args.screen not in SCREENS:
+        return _fail("unknown screen %r (known: %s)" % (args.screen, ", ".join(SCREENS)), 2)
+    language = args.locale or None
+    if language is not None:
+        language = i18n.choose_language(language, environ={})
+        if language != args.locale.split("_")[0].lower():
+            return _fail("no translation for %r (available: %s)" % (
+                args.locale, ", ".join(["en", *i18n.available_languages()])), 2)
+    import pygame
+
+    try:
+        if args.theme:
+            themes.load_theme(args.theme)
+        path = save_screenshot(board, args.screen, args.out, language, args.theme or None)
+    except themes.ThemeError as e:
+        return _fail(str(e), EXIT_CONFIGURATION)
+    except (OSError, pygame.error) as e:  # missing folder, read-only disk, disk full
+        reason = getattr(e, "strerror", None) or str(e)
+        return _fail("cannot write %s: %s" % (args.out, reason), 1)
+    sys.stdout.write("%s\n" % path)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the TV app on a board until the window closes or SIGTERM."""
+    import time
+
+    from device_app.boards import BoardError
+    from device_app.ui import themes
+    from device_app.ui.eventlog import EventLog
+
+    try:
+        board = _load_board(args.board)
+    except BoardError as e:
+        return _fail(str(e), EXIT_CONFIGURATION)
+    events = None
+    if args.events:
+        try:
+            events = EventLog(args.events, time.monotonic)
+        except OSError as e:
+            return _fail("cannot write the event log %s: %s" % (args.events, e.strerror or e),
+                         EXIT_CONFIGURATION)
+        events.write({"event": "start", "board": board.name, "pid": os.getpid()})
+    from device_app.cli_support import make_session
+
+    session = make_session(args, board)  # bad provider flags raise; the CLI reports them
+    from device_app.ui.app import App
+
+    try:
+        app = App(board, session, events=events, theme=args.theme or None,
+                  language=args.locale or None)
+    except themes.ThemeError as e:
+        return _fail(str(e), EXIT_CONFIGURATION)
+    from device_app.display import DisplayError
+
+    try:
+        return app.run(max_seconds=args.exit_after)
+    except DisplayError as e:
+        return _fail(str(e), EXIT_DISPLAY)
+
+
+def register(subparsers: Any) -> None:
+    """Add ``run`` and ``screenshot`` to the CLI's subparsers."""
+    p = subparsers.add_parser("run", help="show the activation screen on a TV / window")
+    p.add_argument("--board", default="desktop", help="board name or TOML file (default: desktop)")
+    p.add_argument("--events", metavar="FILE",
+                   help="append JSON lines with monotonic times: flow events and screens")
+    p.add_argument("--theme", help="override the board's theme (dark, light, high-contrast)")
+    p.add_argument("--locale", help="override the language (e.g. it, en)")
+    p.add_argument("--exit-after", type=float, metavar="SECONDS",
+                   help="quit after this many seconds (benchmarks, demos)")
+    try:
+        from device_app.config import add_provider_arguments
+    except ImportError:  # pragma: no cover - config ships with the package
+        pass
+    else:
+        add_provider_arguments(p)
+    p.set_defaults(func=cmd_run)
+
+    p = subparsers.add_parser("screenshot", help="render a screen with sample data to a PNG")
+    p.add_argument("--board", default="desktop", help="board name or TOML file")
+    p.add_argument("--screen", required=True, help="one of: starting, activation, "
+                   "reconnecting, expired, denied, error, signed_in, home, confirm_sign_out")
+    p.add_argument("--locale", help="language (default: the board's, else the environment)")
+    p.add_argument("--theme", help="theme name (default: the board's)")
+    p.add_argument("--out", required=True, metavar="FILE.png")
+    p.set_defaults(func=cmd_screenshot)

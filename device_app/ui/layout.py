@@ -1,0 +1,451 @@
+"""Where every element goes, for any screen size from 320x240 to 3840x2160. Pure.
+
+The caller passes a :class:`Measurer` (pygame fonts in the app, anything in tests). Sizes
+start from fractions of the title-safe height and shrink until everything fits in the
+board's safe area: text is wrapped, then made smaller, down to a floor; only below the
+floor is a line cut with an ellipsis. The layout returns every box it placed, so tests can
+check that boxes stay inside the safe area and never overlap.
+
+Type sizes follow shared/reference/TV_UX.md §1.2, scaled from 1080p (safe height 972 px):
+body 32-36 px (never below 24), URL 48-56 px, code 120-160 px.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from device_app.ui import screens as sc
+from device_app.ui.screens import Composition, Element
+
+Rect = tuple[int, int, int, int]  # x, y, w, h
+
+# Preferred size as a fraction of the safe-area height (1080p: 972 px).
+PREF = {
+    sc.TITLE: 0.075, sc.BODY: 0.040, sc.HINT: 0.036, sc.DETAIL: 0.036, sc.STATUS: 0.036,
+    sc.FOOTER: 0.030, sc.BUTTON: 0.040,
+    sc.HEADING: 0.058, sc.STEP: 0.038, sc.URI: 0.054, sc.CODE: 0.140, sc.COUNTDOWN: 0.036,
+    sc.CAPTION: 0.030,
+}
+MAX_LINES = {
+    sc.TITLE: 2, sc.BODY: 4, sc.HINT: 3, sc.DETAIL: 1, sc.STATUS: 1, sc.FOOTER: 2,
+    sc.BUTTON: 1, sc.HEADING: 2, sc.STEP: 2, sc.URI: 3, sc.CODE: 1, sc.COUNTDOWN: 1,
+    sc.CAPTION: 2,
+}
+# Text floor: 24 px at 1080p (TV_UX.md §1.2: "never below 24"), 10 px on tiny panels.
+FLOOR_FRACTION = 24 / 1080
+ABS_FLOOR = 10
+CODE_FLOOR_FRACTION = 0.06  # the code never gets smaller than this share of the safe height
+MIN_PPM = 2  # pixels per QR module below which phones struggle (TV_UX.md §2: 4-5 on 320x240)
+GOOD_PPM = 3  # what a small panel should still manage before the QR gets smaller
+QR_MAX_WIDTH_SHARE = 0.5  # side by side, the QR takes at most half the width
+SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.42, 0.35, 0.3, 0.25, 0.2)
+
+
+class Measurer(Protocol):
+    """Text metrics for a font role at a pixel size."""
+
+    def width(self, font: str, size: int, text: str) -> int:
+        """Advance width of ``text`` in pixels."""
+
+    def line_height(self, font: str, size: int) -> int:
+        """Height of one line in pixels."""
+
+
+@dataclass(frozen=True)
+class Box:
+    """A placed element: its rectangle, font size and the lines of text it shows."""
+
+    name: str
+    kind: str
+    rect: Rect
+    font: str
+    size: int
+    lines: tuple[str, ...]
+    colour: str
+    align: str = "left"  # left | center
+    focused: bool = False
+    dynamic: bool = False
+    template_size: int = 0  # the size the box was fitted for (dynamic text may shrink)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Every box on a screen, plus the QR placement (x, y, side, pixels per module)."""
+
+    width: int
+    height: int
+    safe: Rect
+    boxes: tuple[Box, ...]
+    qr: Rect | None = None
+    ppm: int = 0
+    mode: str = ""
+    problems: tuple[str, ...] = field(default=())
+
+    def box(self, name: str) -> Box | None:
+        """The box called ``name``, if placed."""
+        for b in self.boxes:
+            if b.name == name:
+                return b
+        return None
+
+
+def safe_rect(width: int, height: int, top: float, right: float, bottom: float,
+              left: float) -> Rect:
+    """The title-safe rectangle: insets as fractions (left/right of width, top/bottom of height)."""
+    x0 = round(width * left)
+    y0 = round(height * top)
+    x1 = width - round(width * right)
+    y1 = height - round(height * bottom)
+    return (x0, y0, max(1, x1 - x0), max(1, y1 - y0))
+
+
+# -- text fitting ---------------------------------------------------------------------------
+
+_URI_TOKENS = re.compile(r"[^/?&=.#-]*[/?&=.#-]?")
+
+
+def _tokens(text: str, kind: str) -> tuple[list[str], str]:
+    if kind == sc.URI:
+        return [t for t in _URI_TOKENS.findall(text) if t], ""
+    return text.split(" "), " "
+
+
+def wrap(m: Measurer, font: str, size: int, text: str, width: int, kind: str) -> list[str]:
+    """Greedy line breaking; a token wider than the line is broken between characters."""
+    tokens, joiner = _tokens(text, kind)
+    lines: list[str] = []
+    cur = ""
+    for tok in tokens:
+        cand = tok if not cur else cur + joiner + tok
+        if m.width(font, size, cand) <= width:
+            cur = cand
+            continue
+        if cur:
+            lines.append(cur)
+            cur = ""
+        if m.width(font, size, tok) <= width:
+            cur = tok
+            continue
+        for ch in tok:
+            if not cur or m.width(font, size, cur + ch) <= width:
+                cur += ch
+            else:
+                lines.append(cur)
+                cur = ch
+    if cur or not lines:
+        lines.append(cur)
+    return lines
+
+
+def ellipsize(m: Measurer, font: str, size: int, text: str, width: int) -> str:
+    """``text`` cut to fit ``width`` with a trailing ellipsis (unchanged if it fits)."""
+    if m.width(font, size, text) <= width:
+        return text
+    cut = text
+    while cut and m.width(font, size, cut.rstrip() + "…") > width:
+        cut = cut[:-1]
+    return cut.rstrip() + "…" if cut else ""
+
+
+def fit(m: Measurer, font: str, text: str, pref: int, floor: int, width: int, max_lines: int,
+        kind: str) -> tuple[int, list[str], bool]:
+    """The largest size in [floor, pref] at which ``text`` wraps into ``max_lines`` lines.
+
+    Returns (size, lines, ok); when even the floor is too big, the last line is ellipsized
+    and ok is False. A URI keeps to one line while it can stay at 3/4 of its size.
+    """
+    pref = max(pref, floor)
+    if kind == sc.URI and max_lines > 1:
+        size = pref
+        while size >= max(floor, int(pref * 0.75)):
+            lines = wrap(m, font, size, text, width, kind)
+            if len(lines) == 1:
+                return size, lines, True
+            size -= max(1, size // 16)
+    size = pref
+    while True:
+        lines = wrap(m, font, size, text, width, kind)
+        if len(lines) <= max_lines:
+            return size, lines, True
+        if size <= floor:
+            break
+        size = max(floor, size - max(1, size // 16))
+    kept = lines[: max_lines - 1]
+    rest = (" " if kind != sc.URI else "").join(lines[max_lines - 1:])
+    kept.append(ellipsize(m, font, size, rest, width))
+    return size, kept, False
+
+
+@dataclass
+class _Fitted:
+    el: Element
+    size: int
+    lines: list[str]
+    height: int
+    width: int
+    ok: bool
+
+
+def _fit_el(m: Measurer, el: Element, scale: float, safe_h: int, floor: int, width: int,
+            code_floor: int) -> _Fitted:
+    pref = round(PREF[el.kind] * safe_h * scale)
+    fl = code_floor if el.kind == sc.CODE else floor
+    sample = el.template if el.dynamic and el.template else el.text
+    size, lines, ok = fit(m, el.font, sample, pref, fl, width, MAX_LINES[el.kind], el.kind)
+    if el.dynamic and sample != el.text:
+        lines = _fit_into(m, el, size, width, MAX_LINES[el.kind])[1]
+    lh = m.line_height(el.font, size)
+    w = max((m.width(el.font, size, ln) for ln in lines), default=0)
+    return _Fitted(el, size, lines, lh * len(lines), w, ok)
+
+
+def _fit_into(m: Measurer, el: Element, size: int, width: int,
+              max_lines: int) -> tuple[int, list[str]]:
+    """Fit a dynamic element's current text into a box made for its template."""
+    floor = max(6, size * 2 // 3)
+    s, lines, _ = fit(m, el.font, el.text, size, floor, width, max_lines, el.kind)
+    return s, lines
+
+
+def refit(m: Measurer, box: Box, el: Element) -> Box:
+    """The box showing ``el``'s current text, never larger than the box itself."""
+    width = box.rect[2]
+    size = box.template_size or box.size
+    max_lines = max(1, box.rect[3] // max(1, m.line_height(el.font, size)))
+    s, lines = _fit_into(m, el, size, width, max_lines)
+    return Box(box.name, box.kind, box.rect, box.font, s, tuple(lines), el.colour, box.align,
+               el.focused, box.dynamic, box.template_size)
+
+
+def _gap(size: int) -> int:
+    return max(2, round(size * 0.45))
+
+
+# Space above an element, in units of its own size: steps and paragraphs stand apart,
+# the code and the address sit close to the step that introduces them.
+GAP_BEFORE = {sc.STEP: 0.9, sc.URI: 0.2, sc.CODE: 0.15, sc.COUNTDOWN: 0.3, sc.BODY: 0.7,
+              sc.HINT: 0.7, sc.DETAIL: 0.3}
+
+
+def _gap_before(f: _Fitted) -> int:
+    return max(2, round(f.size * GAP_BEFORE.get(f.el.kind, 0.45)))
+
+
+# -- the message layout -----------------------------------------------------------------------
+
+def _button_metrics(m: Measurer, size: int, labels: Sequence[str]) -> tuple[list[int], int, int]:
+    pad_x = max(4, round(size * 0.8))
+    pad_y = max(3, round(size * 0.35))
+    widths = [m.width(sc.BOLD, size, t) + 2 * pad_x for t in labels]
+    height = m.line_height(sc.BOLD, size) + 2 * pad_y
+    return widths, height, max(4, size)
+
+
+def layout_message(comp: Composition, m: Measurer, w: int, h: int, safe: Rect) -> Layout:
+    """Title, paragraphs, details and a row of buttons, centred; status and footer at the bottom."""
+    sx, sy, sw, sh = safe
+    floor = max(ABS_FLOOR, round(h * FLOOR_FRACTION))
+    main = [e for e in comp.elements if e.kind in (sc.TITLE, sc.BODY, sc.HINT, sc.DETAIL)]
+    buttons = [e for e in comp.elements if e.kind == sc.BUTTON]
+    bottom = [e for e in comp.elements if e.kind in (sc.STATUS, sc.FOOTER)]
+    best: tuple[list[_Fitted], list[_Fitted], int, int, bool] | None = None
+    for scale in SCALES:
+        fm = [_fit_el(m, e, scale, sh, floor, sw, floor) for e in main]
+        fb = [_fit_el(m, e, scale, sh, floor, sw, floor) for e in bottom]
+        bsize = max(floor, round(PREF[sc.BUTTON] * sh * scale))
+        while True:
+            widths, bh, bgap = _button_metrics(m, bsize, [b.text for b in buttons])
+            if sum(widths) + bgap * max(0, len(widths) - 1) <= sw or bsize <= 6:
+                break
+            bsize -= 1
+        total = (sum(f.height for f in fm) + sum(_gap_before(f) for f in fm[1:])
+                 + ((bh + _gap(bsize) * 2) if buttons else 0)
+                 + sum(f.height + _gap(f.size) for f in fb) + _gap(floor))
+        ok = all(f.ok for f in fm + fb) and total <= sh
+        best = (fm, fb, bsize, total, ok)
+        if ok:
+            break
+    assert best is not None
+    fm, fb, bsize, _total, ok = best
+    boxes: list[Box] = []
+    # Bottom group, from the bottom edge up.
+    y = sy + sh
+    for f in reversed(fb):
+        y -= f.height
+        boxes.append(_box(f, (sx, y, sw, f.height), "center"))
+        y -= _gap(f.size)
+    bottom_top = y
+    # Main group, centred in what is left.
+    widths, bh, bgap = _button_metrics(m, bsize, [b.text for b in buttons])
+    block = sum(f.height for f in fm) + sum(_gap_before(f) for f in fm[1:])
+    if buttons:
+        block += bh + (_gap(bsize) * 2 if fm else 0)
+    y = sy + max(0, (bottom_top - sy - block) // 2)
+    for i, f in enumerate(fm):
+        if i:
+            y += _gap_before(f)
+        boxes.append(_box(f, (sx, y, sw, f.height), "center"))
+        y += f.height
+    if buttons:
+        if fm:
+            y += _gap(bsize) * 2
+        row = sum(widths) + bgap * (len(widths) - 1)
+        x = sx + (sw - row) // 2
+        for b, bw in zip(buttons, widths, strict=True):
+            boxes.append(Box(b.name, b.kind, (x, y, bw, bh), b.font, bsize, (b.text,),
+                             b.colour, "center", b.focused, True, bsize))
+            x += bw + bgap
+    problems = () if ok else ("text shrunk to the floor and cut",)
+    return Layout(w, h, safe, tuple(boxes), mode="message", problems=problems)
+
+
+def _box(f: _Fitted, rect: Rect, align: str) -> Box:
+    e = f.el
+    return Box(e.name, e.kind, rect, e.font, f.size, tuple(f.lines), e.colour, align,
+               e.focused, e.dynamic, f.size)
+
+
+# -- the activation layout ---------------------------------------------------------------------
+
+def _column(m: Measurer, els: Sequence[Element], scale: float, sh: int, floor: int,
+            code_floor: int, width: int) -> tuple[list[_Fitted], int, bool]:
+    fitted = [_fit_el(m, e, scale, sh, floor, width, code_floor) for e in els]
+    total = sum(f.height for f in fitted) + sum(_gap_before(f) for f in fitted[1:])
+    return fitted, total, all(f.ok for f in fitted)
+
+
+def _try_activation(comp: Composition, m: Measurer, w: int, h: int, safe: Rect,
+                    modules: int, ppm: int, mode: str, drop: frozenset[str],
+                    force: bool, min_scale: float) -> Layout | None:
+    sx, sy, sw, sh = safe
+    floor = max(ABS_FLOOR, round(h * FLOOR_FRACTION))
+    code_floor = max(12, round(sh * CODE_FLOOR_FRACTION))
+    els = [e for e in comp.elements if e.name not in drop]
+    col_kinds = (sc.HEADING, sc.STEP, sc.URI, sc.CODE, sc.COUNTDOWN)
+    text_els = [e for e in els if e.kind in col_kinds]
+    caption = [e for e in els if e.kind == sc.CAPTION]
+    bottom = [e for e in els if e.kind in (sc.STATUS, sc.FOOTER)]
+    qr_side = modules * ppm
+    scales = [x for x in SCALES if x >= min_scale] if not force else [SCALES[-1]]
+    for scale in scales:
+        fb = [_fit_el(m, e, scale, sh, floor, sw, floor) for e in bottom]
+        bottom_h = sum(f.height for f in fb) + sum(_gap(f.size) for f in fb)
+        main_h = sh - bottom_h
+        if mode == "side":
+            gap = max(8, round(sw * 0.03))
+            col_w = sw - qr_side - gap
+            if col_w < sw * 0.3 and not force:
+                return None
+            fc = [_fit_el(m, e, scale, sh, floor, qr_side, floor) for e in caption]
+            qr_h = qr_side + sum(f.height + _gap(f.size) for f in fc)
+            fitted, text_h, ok = _column(m, text_els, scale, sh, floor, code_floor, col_w)
+            fits = text_h <= main_h and qr_h <= main_h
+        else:  # stack: text above, QR (and caption) below
+            col_w = sw
+            fc = [_fit_el(m, e, scale, sh, floor, sw, floor) for e in caption]
+            fitted, text_h, ok = _column(m, text_els, scale, sh, floor, code_floor, col_w)
+            qr_h = qr_side + sum(f.height + _gap(f.size) for f in fc)
+            fits = text_h + _gap(floor) + qr_h <= main_h
+        ok = ok and all(f.ok for f in fb + fc)
+        if (fits and ok) or force:
+            break
+    else:
+        return None
+    boxes: list[Box] = []
+    y = sy + sh
+    for f in reversed(fb):
+        y -= f.height
+        boxes.append(_box(f, (sx, y, sw, f.height), "center"))
+        y -= _gap(f.size)
+    if mode == "side":
+        gap = max(8, round(sw * 0.03))
+        col_w = sw - qr_side - gap
+        ty = sy + max(0, (main_h - text_h) // 2)
+        for i, f in enumerate(fitted):
+            if i:
+                ty += _gap_before(f)
+            boxes.append(_box(f, (sx, ty, col_w, f.height), "left"))
+            ty += f.height
+        qx = sx + sw - qr_side
+        qy = sy + max(0, (main_h - qr_h) // 2)
+        cy = qy + qr_side
+        for f in fc:
+            cy += _gap(f.size)
+            boxes.append(_box(f, (qx, cy, qr_side, f.height), "center"))
+            cy += f.height
+    else:
+        block = text_h + _gap(floor) + qr_h
+        ty = sy + max(0, (main_h - block) // 2)
+        for i, f in enumerate(fitted):
+            if i:
+                ty += _gap_before(f)
+            boxes.append(_box(f, (sx, ty, sw, f.height), "center"))
+            ty += f.height
+        qx = sx + (sw - qr_side) // 2
+        qy = ty + _gap(floor)
+        cy = qy + qr_side
+        for f in fc:
+            cy += _gap(f.size)
+            boxes.append(_box(f, (sx, cy, sw, f.height), "center"))
+            cy += f.height
+    problems = () if ok and fits else ("activation layout forced",)
+    return Layout(w, h, safe, tuple(boxes), (qx, qy, qr_side, qr_side), ppm, mode, problems)
+
+
+def layout_activation(comp: Composition, m: Measurer, w: int, h: int, safe: Rect,
+                      modules: int) -> Layout:
+    """Code, URI and countdown beside (or above) a QR as large as the rest allows.
+
+    ``modules`` is the QR's side in modules including the 4-module quiet zone. First pass:
+    text at no less than 70 % of its preferred size, the largest integer pixels-per-module
+    that leaves room for it. Second pass: smaller text, then without caption and heading.
+    """
+    _sx, _sy, sw, sh = safe
+    modes = ("side", "stack") if sw >= sh else ("stack", "side")
+    max_ppm = max(MIN_PPM, min(sw, sh) // max(1, modules))
+    passes: tuple[tuple[float, frozenset[str]], ...] = (
+        (0.7, frozenset()),
+        (0.0, frozenset()),
+        (0.0, frozenset({"caption"})),
+        (0.0, frozenset({"caption", "heading"})),
+    )
+    # A QR at 3+ px per module is worth dropping the heading for on a small panel; only
+    # when even that fails does it go down to MIN_PPM.
+    rounds = [(min_scale, drop, ppm) for lo, hi in ((GOOD_PPM, max_ppm), (MIN_PPM, GOOD_PPM - 1))
+              for min_scale, drop in passes for ppm in range(hi, lo - 1, -1)]
+    for min_scale, drop, ppm in rounds:
+        for mode in modes:
+            if mode == "side" and modules * ppm > sw * QR_MAX_WIDTH_SHARE:
+                continue
+            if modules * ppm > sh:
+                continue
+            found = _try_activation(comp, m, w, h, safe, modules, ppm, mode, drop, False,
+                                    min_scale)
+            if found is not None:
+                return found
+    forced = _try_activation(comp, m, w, h, safe, modules, MIN_PPM, modes[0],
+                             passes[-1][1], True, 0.0)
+    assert forced is not None
+    return forced
+
+
+def layout_screen(comp: Composition, m: Measurer, w: int, h: int, safe: Rect,
+                  qr_modules: int = 0) -> Layout:
+    """The layout for a composition (activation or message)."""
+    if comp.layout == "activation":
+        return layout_activation(comp, m, w, h, safe, qr_modules)
+    return layout_message(comp, m, w, h, safe)
+
+
+def overlaps(a: Rect, b: Rect) -> bool:
+    """True when two rectangles share any pixel."""
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def inside(a: Rect, outer: Rect) -> bool:
+    """True when ``a`` lies entirely within ``outer``."""
+    return (a[0] >= outer[0] and a[1] >= outer[1] and a[0] + a[2] <= outer[0] + outer[2]
+            and a[1] + a[3] <= outer[1] + outer[3])

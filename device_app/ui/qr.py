@@ -1,0 +1,43 @@
+"""The QR code: a module matrix from the qrcode library, drawn at integer pixels per module."""
+
+from __future__ import annotations
+
+import functools
+
+import pygame
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+
+QUIET_ZONE = 4  # modules of light border (ISO/IEC 18004; TV_UX.md §2)
+
+Colour = tuple[int, int, int]
+
+
+@functools.lru_cache(maxsize=8)
+def matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
+    """Rows of modules (True = dark), quiet zone included. Level M (TV_UX.md §2: screens
+    are not damaged, so M's 15 % recovery is plenty and keeps the version small)."""
+    code = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_M, box_size=1,
+                         border=QUIET_ZONE)
+    code.add_data(payload.encode("utf-8"))
+    code.make(fit=True)
+    return tuple(tuple(bool(c) for c in row) for row in code.get_matrix())
+
+
+def modules(payload: str) -> int:
+    """Side of the QR in modules, quiet zone included."""
+    return len(matrix(payload))
+
+
+def surface(payload: str, ppm: int, dark: Colour, light: Colour) -> pygame.Surface:
+    """The QR at ``ppm`` pixels per module: one pixel per module, then an integer
+    nearest-neighbour scale (never smoothscale, which would blur module edges)."""
+    rows = matrix(payload)
+    n = len(rows)
+    small = pygame.Surface((n, n))
+    small.fill(light)
+    for y, row in enumerate(rows):
+        for x, dark_module in enumerate(row):
+            if dark_module:
+                small.set_at((x, y), dark)
+    return pygame.transform.scale(small, (n * ppm, n * ppm))

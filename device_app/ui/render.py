@@ -1,0 +1,167 @@
+"""Drawing a view-model onto a pygame surface, redrawing only what changed.
+
+A new composition layout (another screen, a new code, another language) repaints the
+whole surface; otherwise only the boxes of dynamic elements whose text, colour or focus
+changed are repainted and returned as dirty rectangles. Text and QR surfaces are made
+once per change and kept (converted to the display format when a display is open).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pygame
+
+from device_app.ui import layout as lay
+from device_app.ui import qr
+from device_app.ui import screens as sc
+from device_app.ui.fonts import Fonts
+from device_app.ui.i18n import Translator
+from device_app.ui.themes import Colour, Theme
+from device_app.ui.viewmodel import ViewModel
+
+TEXT_CACHE_MAX = 256  # text surfaces kept; a screen has ~15, the countdown adds 1 per second
+
+
+@dataclass(frozen=True)
+class Insets:
+    """Safe-area fractions (same meaning as ``boards.SafeArea``)."""
+
+    top: float = 0.05
+    right: float = 0.05
+    bottom: float = 0.05
+    left: float = 0.05
+
+
+class Renderer:
+    """Draws view-models on ``surface``; ``render`` returns the dirty rectangles."""
+
+    def __init__(self, surface: pygame.Surface, theme: Theme, tr: Translator,
+                 insets: Insets | None = None, fonts: Fonts | None = None) -> None:
+        self.surface = surface
+        self.theme = theme
+        self.tr = tr
+        self.fonts = fonts or Fonts()
+        ins = insets or Insets()
+        w, h = surface.get_size()
+        self.safe = lay.safe_rect(w, h, ins.top, ins.right, ins.bottom, ins.left)
+        self.layout: lay.Layout | None = None
+        self.composition: sc.Composition | None = None
+        self.drawn: dict[str, list[pygame.Rect]] = {}  # text actually blitted, per box
+        self._key: tuple[object, ...] | None = None
+        self._boxes: dict[str, lay.Box] = {}
+        self._texts: dict[tuple[str, int, str, Colour, Colour], pygame.Surface] = {}
+        self._qr: tuple[tuple[str, int], pygame.Surface] | None = None
+
+    # -- surfaces ----------------------------------------------------------------------------
+
+    def _convert(self, s: pygame.Surface) -> pygame.Surface:
+        # convert() needs a display mode; off-screen rendering (screenshots) skips it.
+        return s.convert() if pygame.display.get_surface() is not None else s
+
+    def _text(self, font: str, size: int, text: str, fg: Colour, bg: Colour) -> pygame.Surface:
+        key = (font, size, text, fg, bg)
+        surf = self._texts.get(key)
+        if surf is None:
+            if len(self._texts) >= TEXT_CACHE_MAX:
+                self._texts.clear()
+            # Rendered on its background colour: an opaque surface blits faster than alpha.
+            surf = self._convert(self.fonts.get(font, size).render(text, True, fg, bg))
+            self._texts[key] = surf
+        return surf
+
+    def _qr_surface(self, payload: str, ppm: int) -> pygame.Surface:
+        if self._qr is None or self._qr[0] != (payload, ppm):
+            surf = qr.surface(payload, ppm, self.theme.qr_dark, self.theme.card)
+            self._qr = ((payload, ppm), self._convert(surf))
+        return self._qr[1]
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def _colour(self, name: str) -> Colour:
+        value = getattr(self.theme, name, self.theme.text)
+        return value if isinstance(value, tuple) else self.theme.text
+
+    def _draw_box(self, box: lay.Box) -> pygame.Rect:
+        rect = pygame.Rect(box.rect)
+        bg = self.theme.background
+        self.surface.fill(bg, rect)
+        drawn: list[pygame.Rect] = []
+        fg = self._colour(box.colour)
+        if box.kind == sc.BUTTON:
+            ring = max(2, round(self.surface.get_height() / 270))  # 4 px at 1080p (TV_UX §1.2)
+            if box.focused:
+                pygame.draw.rect(self.surface, self.theme.focus, rect,
+                                 border_radius=ring * 2)
+                bg, fg = self.theme.focus, self.theme.focus_text
+            else:
+                pygame.draw.rect(self.surface, self.theme.button, rect, border_radius=ring * 2)
+                pygame.draw.rect(self.surface, self.theme.muted, rect, width=max(1, ring // 2),
+                                 border_radius=ring * 2)
+                bg, fg = self.theme.button, self.theme.button_text
+        lh = self.fonts.line_height(box.font, box.size)
+        y = rect.y + max(0, (rect.height - lh * len(box.lines)) // 2)
+        for line in box.lines:
+            if line:
+                surf = self._text(box.font, box.size, line, fg, bg)
+                if box.align == "center":
+                    x = rect.x + (rect.width - surf.get_width()) // 2
+                else:
+                    x = rect.x
+                dst = surf.get_rect(topleft=(x, y)).clip(rect)
+                self.surface.blit(surf, dst.topleft, pygame.Rect(0, 0, dst.width, dst.height))
+                drawn.append(dst)
+            y += lh
+        self.drawn[box.name] = drawn
+        return rect
+
+    def render(self, view: ViewModel) -> list[pygame.Rect]:
+        """Draw ``view``; returns the rectangles that changed."""
+        comp = sc.compose(view, self.tr)
+        key = (comp.static_key(), self.surface.get_size())
+        if key != self._key:
+            return self._full(comp, key)
+        return self._update(comp)
+
+    def _full(self, comp: sc.Composition, key: tuple[object, ...]) -> list[pygame.Rect]:
+        w, h = self.surface.get_size()
+        modules = qr.modules(comp.qr) if comp.qr else 0
+        self.layout = lay.layout_screen(comp, self.fonts, w, h, self.safe, modules)
+        self.composition = comp
+        self._key = key
+        self.drawn = {}
+        self.surface.fill(self.theme.background)
+        self._boxes = {}
+        for box in self.layout.boxes:
+            el = comp.element(box.name)
+            if el is not None and el.dynamic:
+                box = lay.refit(self.fonts, box, el)
+            self._boxes[box.name] = box
+            self._draw_box(box)
+        if comp.qr and self.layout.qr is not None:
+            x, y, _, _ = self.layout.qr
+            self.surface.blit(self._qr_surface(comp.qr, self.layout.ppm), (x, y))
+        return [self.surface.get_rect()]
+
+    def _update(self, comp: sc.Composition) -> list[pygame.Rect]:
+        old = self.composition
+        self.composition = comp
+        dirty: list[pygame.Rect] = []
+        for el in comp.elements:
+            if not el.dynamic:
+                continue
+            prev = old.element(el.name) if old is not None else None
+            if prev is not None and (prev.text, prev.colour, prev.focused) == (
+                    el.text, el.colour, el.focused):
+                continue
+            box = self._boxes.get(el.name)
+            if box is None:
+                continue
+            box = lay.refit(self.fonts, box, el)
+            self._boxes[el.name] = box
+            dirty.append(self._draw_box(box))
+        return dirty
+
+    def boxes(self) -> list[lay.Box]:
+        """The boxes as last drawn (dynamic ones with their current text)."""
+        return list(self._boxes.values())

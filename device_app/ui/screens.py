@@ -1,0 +1,292 @@
+"""What each screen says: a view-model plus a translator -> a list of text elements.
+
+Pure (no pygame). The layout places the elements; the renderer draws them. Elements
+marked ``dynamic`` change while the screen stays up (countdown, status, kiosk timers,
+button focus); the layout sizes their boxes from ``template`` so an update redraws one
+box only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from device_app.ui import viewmodel as vm
+from device_app.ui.i18n import N_, Translator
+
+# Font roles: the bundled files are chosen in fonts.py.
+SANS = "sans"
+BOLD = "bold"
+MONO = "mono"
+
+# Element kinds the layouts know.
+TITLE = "title"
+BODY = "body"
+DETAIL = "detail"
+HINT = "hint"
+STATUS = "status"
+FOOTER = "footer"
+BUTTON = "button"
+# Activation-only kinds.
+HEADING = "heading"
+STEP = "step"
+URI = "uri"
+CODE = "code"
+COUNTDOWN = "countdown"
+CAPTION = "caption"
+
+
+@dataclass(frozen=True)
+class Element:
+    """One piece of text on a screen."""
+
+    name: str  # unique on the screen
+    kind: str
+    text: str
+    colour: str = "text"  # a Theme attribute
+    font: str = SANS
+    dynamic: bool = False
+    template: str = ""  # what the box is sized for (dynamic elements)
+    focused: bool = False
+
+
+@dataclass(frozen=True)
+class Composition:
+    """A screen's content: ``activation`` (code + QR) or ``message`` layout."""
+
+    screen: str
+    layout: str
+    elements: tuple[Element, ...]
+    qr: str = ""
+
+    def static_key(self) -> tuple[object, ...]:
+        """Everything the layout depends on (dynamic texts replaced by their templates)."""
+        return (
+            self.layout,
+            self.qr,
+            tuple(
+                (e.name, e.kind, e.font, e.template if e.dynamic else e.text)
+                for e in self.elements
+            ),
+        )
+
+    def element(self, name: str) -> Element | None:
+        """The element called ``name``, if any."""
+        for e in self.elements:
+            if e.name == name:
+                return e
+        return None
+
+
+BUTTON_LABELS = {
+    "new_code": N_("Get a new code"),
+    "try_again": N_("Try again"),
+    "sign_out": N_("Sign out"),
+    "cancel": N_("Cancel"),
+}
+
+STARTING_TITLES = {
+    vm.WHY_CODE: N_("Connecting…"),
+    vm.WHY_NEW_CODE: N_("Getting a new code…"),
+    vm.WHY_ACCOUNT: N_("Loading your account…"),
+    vm.WHY_SIGNING_OUT: N_("Signing out…"),
+}
+STARTING_BODIES = {
+    vm.WHY_CODE: N_("Asking the sign-in server for a code."),
+    vm.WHY_NEW_CODE: N_("Asking the sign-in server for a code."),
+    vm.WHY_ACCOUNT: N_("You are signed in. Fetching your details from the server."),
+    vm.WHY_SIGNING_OUT: N_("Removing your account from this device."),
+}
+
+ERROR_TEXTS = {
+    "configuration": (
+        N_("This device is not set up correctly"),
+        N_("The sign-in server refused this device's settings."),
+        N_("Check the client ID, the scopes, and that device sign-in is enabled for this "
+           "app on the server."),
+    ),
+    "protocol": (
+        N_("The sign-in server gave an unexpected answer"),
+        N_("This device could not understand the server's reply."),
+        N_("Check the server address, and that the server supports device sign-in "
+           "(RFC 8628)."),
+    ),
+    "bad_code": (
+        N_("The sign-in code was not accepted"),
+        N_("The server no longer knows this code."),
+        N_("Get a new code and try again."),
+    ),
+    "network": (
+        N_("Can't reach the sign-in server"),
+        N_("This device could not connect to the server."),
+        N_("Check the network cable or Wi-Fi, and that the server is running."),
+    ),
+}
+
+
+def _zeros(text: str) -> str:
+    """The widest version of a changing number for sizing: every digit made 0..9 -> 0."""
+    return re.sub(r"[0-9]", "0", text)
+
+
+def _status(v: vm.ViewModel, tr: Translator) -> Element:
+    if v.status == vm.STATUS_RECONNECTING:
+        if v.retry_in:
+            t = tr("Reconnecting… next try in {seconds} s", seconds=v.retry_in)
+        else:
+            t = tr("Reconnecting…")
+        template = tr("Reconnecting… next try in {seconds} s", seconds=88)
+        return Element("status", STATUS, t, "warning", SANS, True, template)
+    t = tr("Waiting for you to sign in…")
+    template = max((t, tr("Reconnecting… next try in {seconds} s", seconds=88)), key=len)
+    return Element("status", STATUS, t, "muted", SANS, True, template)
+
+
+def _auto(v: vm.ViewModel, tr: Translator) -> Element | None:
+    """The kiosk's "next step in N s" line, or None when no timer runs."""
+    if v.auto_in is None or not v.kiosk:
+        return None
+    msg = {
+        "new_code": N_("A new code in {seconds} s"),
+        "retry": N_("Trying again in {seconds} s"),
+        "sign_out": N_("Signing out for the next visitor in {seconds} s"),
+    }.get(v.auto_what)
+    if msg is None:
+        return None
+    return Element("auto", STATUS, tr(msg, seconds=v.auto_in), "muted", SANS, True,
+                   tr(msg, seconds=8888))
+
+
+def _buttons(v: vm.ViewModel, tr: Translator) -> list[Element]:
+    out = []
+    for i, b in enumerate(v.buttons):
+        label = tr(BUTTON_LABELS.get(b, b))
+        out.append(Element("button_" + b, BUTTON, label, "button_text", BOLD, True, label,
+                           focused=(i == v.focus)))
+    return out
+
+
+def _device_line(v: vm.ViewModel, tr: Translator) -> Element:
+    return Element("footer", FOOTER, tr("Device: {device}", device=v.device_name), "muted")
+
+
+def _details(v: vm.ViewModel, tr: Translator) -> list[Element]:
+    if v.user is None:
+        return []
+    return [
+        Element("detail_%d" % i, DETAIL, "%s: %s" % (tr(label), value))
+        for i, (label, value) in enumerate(v.user.details)
+    ]
+
+
+def compose(v: vm.ViewModel, tr: Translator) -> Composition:
+    """The text elements of screen ``v.screen`` in the translator's language."""
+    if v.screen in vm.CODE_SCREENS and v.code:
+        return _activation(v, tr)
+    els: list[Element] = []
+    s = v.screen
+    if s == vm.STARTING or (s in vm.CODE_SCREENS and not v.code):
+        why = v.why if v.why in STARTING_TITLES else vm.WHY_CODE
+        els.append(Element("title", TITLE, tr(STARTING_TITLES[why]), "text", BOLD))
+        els.append(Element("body", BODY, tr(STARTING_BODIES[why])))
+        if v.status == vm.STATUS_RECONNECTING and why in (vm.WHY_CODE, vm.WHY_NEW_CODE):
+            els.append(_status(v, tr))
+    elif s == vm.EXPIRED:
+        if v.cancelled:
+            els.append(Element("title", TITLE, tr("Sign-in cancelled"), "text", BOLD))
+            els.append(Element("body", BODY, tr("The code is no longer shown or valid.")))
+        else:
+            els.append(Element("title", TITLE, tr("The code has expired"), "warning", BOLD))
+            els.append(Element("body", BODY, tr(
+                "Codes last only a few minutes, so that nobody can use an old one.")))
+        if not v.kiosk:
+            els.append(Element("hint", HINT, tr("Press OK to get a new code."), "muted"))
+        els.extend(_buttons(v, tr))
+    elif s == vm.DENIED:
+        els.append(Element("title", TITLE, tr("Sign-in was declined"), "error", BOLD))
+        els.append(Element("body", BODY, tr(
+            "The request was turned down on the phone or computer.")))
+        if v.denied:
+            els.append(Element("detail_0", DETAIL, tr("Server said: {text}", text=v.denied),
+                               "muted"))
+        if not v.kiosk:
+            els.append(Element("hint", HINT, tr("Press OK to try again with a new code."),
+                               "muted"))
+        els.extend(_buttons(v, tr))
+    elif s == vm.ERROR:
+        err = v.error or vm.ErrorInfo("protocol")
+        title, body, check = ERROR_TEXTS.get(err.category, ERROR_TEXTS["protocol"])
+        els.append(Element("title", TITLE, tr(title), "error", BOLD))
+        els.append(Element("body", BODY, tr(body)))
+        els.append(Element("hint", HINT, tr(check)))
+        if err.error:
+            els.append(Element("detail_0", DETAIL, tr("Error code: {code}", code=err.error),
+                               "muted"))
+        if err.description:
+            els.append(Element("detail_1", DETAIL,
+                               tr("Server said: {text}", text=err.description), "muted"))
+        els.extend(_buttons(v, tr))
+    elif s == vm.SIGNED_IN:
+        if v.user is None:
+            els.append(Element("title", TITLE, tr("You're signed in"), "success", BOLD))
+            els.append(Element("body", BODY, tr("Getting your details…")))
+        else:
+            title = (tr("Welcome, {name}!", name=v.user.name) if v.user.name
+                     else tr("Welcome!"))
+            els.append(Element("title", TITLE, title, "success", BOLD))
+            els.append(Element("body", BODY, tr("You're signed in on {device}.",
+                                                device=v.device_name)))
+            els.extend(_details(v, tr))
+    elif s == vm.HOME:
+        user = v.user
+        if user is not None and user.name:
+            els.append(Element("title", TITLE, tr("Signed in as {name}", name=user.name),
+                               "text", BOLD))
+        else:
+            els.append(Element("title", TITLE, tr("Signed in"), "text", BOLD))
+        els.extend(_details(v, tr))
+        if not v.kiosk:
+            els.append(Element("hint", HINT, tr("To use another account, sign out."), "muted"))
+        els.extend(_buttons(v, tr))
+    elif s == vm.CONFIRM_SIGN_OUT:
+        els.append(Element("title", TITLE, tr("Sign out of this device?"), "text", BOLD))
+        els.append(Element("body", BODY, tr(
+            "{device} will forget your account. You can sign in again with a new code.",
+            device=v.device_name)))
+        els.extend(_buttons(v, tr))
+    auto = _auto(v, tr)
+    if auto is not None:
+        els.append(auto)
+    els.append(_device_line(v, tr))
+    return Composition(s, "message", tuple(els))
+
+
+def _activation(v: vm.ViewModel, tr: Translator) -> Composition:
+    left = v.seconds_left if v.seconds_left is not None else v.code_lifetime
+    if left > 0:
+        countdown = tr("Code expires in {time}", time=vm.format_clock(left))
+    else:
+        countdown = tr("Code expired")
+    template = max(
+        (tr("Code expires in {time}", time=_zeros(vm.format_clock(v.code_lifetime))),
+         tr("Code expired")), key=len)
+    els = [
+        Element("heading", HEADING, tr("Sign in with your phone or computer"), "text", BOLD),
+        Element("step1", STEP, tr("1. Go to"), "muted"),
+        Element("uri", URI, v.uri, "accent", BOLD),
+        Element("step2", STEP, tr("2. Enter this code"), "muted"),
+        Element("code", CODE, v.code, "code", MONO),
+        Element("countdown", COUNTDOWN, countdown, "warning" if v.expiring else "muted", SANS,
+                True, template),
+        Element("caption", CAPTION, tr("Or scan with your phone camera"), "muted"),
+        _status(v, tr),
+        Element("footer", FOOTER, tr(
+            "Only enter this code if you can see this screen — {device}",
+            device=v.device_name), "muted"),
+    ]
+    return Composition(v.screen, "activation", tuple(els), qr=v.qr)
+
+
+def with_text(e: Element, text: str) -> Element:
+    """A copy of ``e`` showing ``text``."""
+    return replace(e, text=text)

@@ -1,0 +1,54 @@
+"""Property: any plausible code and URL on any screen size fit without overlap or cuts."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pygame
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from device_app.boards import load_board
+from device_app.ui import i18n, themes
+from device_app.ui import viewmodel as vm
+from device_app.ui.fonts import Fonts
+from device_app.ui.render import Renderer
+from device_app.ui.screenshot import sample_controller
+
+from .test_render import check_geometry
+
+# RFC 8628 §6.1 base-20 letters, digits for numeric codes, and the usual separators.
+CODE_CHARS = "BCDFGHJKLMNPQRSTVWXZ0123456789-"
+FONTS: Fonts | None = None
+
+
+def fonts() -> Fonts:
+    global FONTS
+    if FONTS is None:
+        pygame.font.init()
+        FONTS = Fonts()
+    return FONTS
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    w=st.integers(320, 1920),
+    aspect=st.sampled_from([4 / 3, 16 / 9, 3 / 2, 5 / 3, 0.6]),
+    code=st.text(CODE_CHARS, min_size=1, max_size=15),
+    path=st.text("abcdefghijklmnopqrstuvwxyz/", min_size=1, max_size=19),
+    language=st.sampled_from(["en", "it"]),
+)
+def test_activation_always_fits(w: int, aspect: float, code: str, path: str,
+                                language: str) -> None:
+    h = max(240, min(2160, round(w / aspect)))
+    board = dataclasses.replace(load_board("desktop"), width=w, height=h)
+    uri = "https://example.com/" + path  # at most 39 characters
+    c = sample_controller(vm.ACTIVATION, board, code={
+        "user_code": code, "verification_uri": uri,
+        "verification_uri_complete": uri + "?c=" + code, "expires_in": 600})
+    r = Renderer(pygame.Surface((w, h)), themes.load_theme("dark"), i18n.translator(language),
+                 fonts=fonts())
+    r.render(c.view(1001.0))
+    check_geometry(r)
+    box = r.layout.box("code") if r.layout else None
+    assert box is not None and box.lines == (code,)
