@@ -43,7 +43,7 @@ def _days_from_civil(y, m, d):
     return era * 146097 + doe - 719468
 
 
-def _http_date(text):
+def http_date(text):
     """Seconds since the epoch of an IMF-fixdate (RFC 9110 §5.6.7), or None."""
     parts = text.replace(",", " ").split()
     # e.g. ['Wed', '21', 'Oct', '2015', '07:28:00', 'GMT']
@@ -77,7 +77,7 @@ def parse_retry_after(value, wall_now=None, cap=RETRY_AFTER_CAP):
     if value.isdigit():
         seconds = float(int(value[:12]))
     else:
-        when = _http_date(value)
+        when = http_date(value)
         if when is None or wall_now is None:
             return None
         seconds = when - wall_now

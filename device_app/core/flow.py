@@ -49,6 +49,7 @@ SLOW_DOWN_STEP = 5.0
 # before the flow reports a network error (the UI then offers to try again).
 CODE_ATTEMPTS = 3
 SNAPSHOT_VERSION = 1
+UNAVAILABLE = (502, 503, 504)  # gateway and availability failures: retried with backoff
 
 
 def _zero():
@@ -389,9 +390,14 @@ class DeviceFlow:
             # §3.5 expired_token: "The client MAY commence a new device authorization request
             # but SHOULD wait for user interaction before restarting."
             return self._finish(states.EXPIRE, Event(events.EXPIRED, {"reason": "server"}))
+        if out.status in UNAVAILABLE or (out.status == 429 and cls == errors.C_TRANSIENT):
+            # 502/503/504 mean the server (or its gateway) is not there to answer, whatever the
+            # body says; a 429 rate limit likewise. Like a failed connection, they slow the
+            # polling down (§3.5) instead of ending a flow the user may be completing.
+            return self._poll_transient(now, out.error, out.retry_after)
         # §3.5: "if the client receives an error response with any other error code, it MUST
-        # stop polling and SHOULD display an error to the user." That includes server_error and
-        # temporarily_unavailable: only a response without an error code is retried.
+        # stop polling and SHOULD display an error to the user." That includes a 500 with an
+        # error code (django-oauth-toolkit's internal_error): only outages are retried.
         if cls == errors.C_BAD_CODE:
             category = "bad_code"
         elif cls == errors.C_CONFIGURATION:
@@ -411,8 +417,9 @@ class DeviceFlow:
         # polling frequency before retrying." Doubling from the interval, capped, jittered;
         # the flow lives on until its deadline.
         self.failures += 1
+        # The first failure already doubles the wait: "reduce their polling frequency".
         delay = backoff_delay(
-            self.interval, self.failures, self.rand, max(BACKOFF_CAP, self.interval)
+            2 * self.interval, self.failures, self.rand, max(BACKOFF_CAP, 2 * self.interval)
         )
         if retry_after is not None and retry_after > delay:
             delay = max(delay, min(retry_after, RETRY_AFTER_CAP))

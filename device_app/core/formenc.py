@@ -147,7 +147,7 @@ def _port(text):
     if not text:
         return None
     for c in text:
-        if not c.isdigit():
+        if not ("0" <= c <= "9"):  # ASCII only: str.isdigit() also takes "８" and "٣"
             raise ValueError("bad port")
     p = int(text)
     if p > 65535:

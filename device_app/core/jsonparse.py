@@ -69,7 +69,10 @@ def get_number(data, names):
             except ValueError:
                 continue
         if isinstance(v, (int, float)):
-            f = float(v)
+            try:
+                f = float(v)
+            except OverflowError:  # JSON integers have no size limit; floats do
+                continue
             if f != f or f in (float("inf"), float("-inf")):  # NaN, infinities
                 continue
             return f

@@ -11,15 +11,20 @@ MAX_TEXT = 200  # longest server text shown (error descriptions, names); longer 
 MAX_URI = 512  # a verification URI longer than this cannot be shown or scanned sensibly
 MAX_USER_CODE = 32  # Auth0 allows 20 including separators; Google asks for room for 15
 
-# Bidi controls (U+200E/F, U+202A-202E, U+2066-2069), zero-width and BOM characters.
-_INVISIBLE = (0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, 0x061C)
+# Bidi controls (U+200E/F, U+202A-202E, U+2066-2069), zero-width and BOM characters, and the
+# line/paragraph separators U+2028/9 (renderers and some terminals break the line on them).
+_INVISIBLE = (
+    0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, 0x061C, 0x180E, 0x2028, 0x2029
+)
 
 
 def _bad_char(o):
     if o < 0x20 or o == 0x7F or 0x80 <= o < 0xA0:  # C0, DEL, C1 (CSI 0x9B included)
         return True
-    if 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069:
-        return True
+    if 0x202A <= o <= 0x202E or 0x2061 <= o <= 0x206F or 0xFFF9 <= o <= 0xFFFB:
+        return True  # bidi embeddings/isolates, invisible operators, interlinear annotations
+    if 0xE0000 <= o <= 0xE007F:
+        return True  # tag characters: invisible copies of ASCII ("ASCII smuggling")
     return o in _INVISIBLE or 0xD800 <= o <= 0xDFFF
 
 

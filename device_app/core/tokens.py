@@ -208,10 +208,23 @@ def www_authenticate_error(value):
     if not value:
         return None
     low = value.lower()
-    i = low.find("error=")
-    while i > 0 and low[i - 1] not in " ,":
-        i = low.find("error=", i + 1)
-    if i < 0:
+    # Find an ``error=`` parameter outside quoted strings (a realm or description may quote
+    # "error=" text), at the start of a parameter.
+    i = 0
+    quoted = False
+    while i < len(low):
+        c = low[i]
+        if quoted:
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                quoted = False
+        elif c == '"':
+            quoted = True
+        elif low[i : i + 6] == "error=" and (i == 0 or low[i - 1] in " ,"):
+            break
+        i += 1
+    else:
         return None
     rest = value[i + 6 :].strip()
     if rest.startswith('"'):
