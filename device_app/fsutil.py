@@ -122,14 +122,14 @@ def open_private_dir(path: Path, create: bool) -> int | None:
 
 
 def _check_private_file(fd: int, folder: Path, name: str) -> None:
-    """Refuse a non-regular or foreign file; tighten a looser mode to 0600."""
+    """Refuse a non-regular or foreign file; set any other mode to exactly 0600."""
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
         raise UnsafeLocationError(
             f"{folder / name} is not a regular file; remove it so device-app can use that name."
         )
     _refuse_shared(folder / name, st, "folder")
-    if stat.S_IMODE(st.st_mode) & 0o077:
+    if stat.S_IMODE(st.st_mode) != PRIVATE_FILE_MODE:
         os.fchmod(fd, PRIVATE_FILE_MODE)
 
 
@@ -265,6 +265,7 @@ def exclusive_lock(
     is re-entrant for the thread that holds it (whatever object asked for it) and other
     threads wait, so nesting ``save()`` inside ``lock()`` cannot deadlock.
     """
+    timeout = min(timeout, threading.TIMEOUT_MAX)  # "forever" must not overflow the wait
     deadline = clock() + timeout
     st = os.fstat(dfd)
     key = (st.st_dev, st.st_ino, name)

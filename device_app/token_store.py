@@ -36,7 +36,7 @@ import math
 import os
 import re
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -231,7 +231,8 @@ class TokenStore:
                 with self._locked(dfd, DEFAULT_LOCK_TIMEOUT):
                     for name in fsutil.list_names(dfd):
                         if self._owns(name):
-                            os.unlink(name, dir_fd=dfd)
+                            with suppress(FileNotFoundError):
+                                os.unlink(name, dir_fd=dfd)
                     fsutil.fsync_dir(dfd)
             finally:
                 os.close(dfd)
@@ -268,7 +269,7 @@ class TokenStore:
             raise FileNotFoundError(errno.ENOENT, "folder vanished", str(self.directory))
         return dfd
 
-    def _locked(self, dfd: int, timeout: float) -> Any:
+    def _locked(self, dfd: int, timeout: float) -> AbstractContextManager[None]:
         return fsutil.exclusive_lock(dfd, self.directory, self._lock_name, timeout)
 
     def _owns(self, name: str) -> bool:

@@ -30,7 +30,9 @@ def make_doc(n: int = 1) -> dict[str, Any]:
 
 
 def names(store: TokenStore) -> list[str]:
-    """Sorted entries of the store folder."""
+    """Sorted entries of the store folder (none when it does not exist yet)."""
+    if not store.directory.exists():
+        return []
     return sorted(os.listdir(store.directory))
 
 
