@@ -178,11 +178,15 @@ class Session:
             request = flow.start(now)
 
         def relay(event: Event) -> None:
+            # What an event announces is on disk before anyone hears of it: a listener that
+            # reacts to "authorized" at once (the TV fetches the user's name) finds the tokens.
             if event.kind == ev.CODE:
                 register_secret(flow.device_code)
                 # Persist the pending code so a power cut does not lose it (PEERS.md §3.5).
                 doc["pending"] = flow.snapshot(self.clock(), self.wall())
                 self._save(doc)
+            elif event.terminal:
+                self._finish_login(event)
             on_event(event)
 
         ended = run_flow(flow, self.transport, self.clock, cancel.wait, relay, request)
@@ -190,10 +194,12 @@ class Session:
             final = Event(
                 ev.ERROR, {"category": "cancelled", "error": "cancelled", "description": None}
             )
-            doc["pending"] = None
-            self._save(doc)
+            self._finish_login(final)
             return final
-        final = ended
+        return ended
+
+    def _finish_login(self, final: Event) -> None:
+        """Drop the pending code and, when authorized, store the tokens."""
         doc = self._load()
         doc["pending"] = None
         if final.kind == ev.AUTHORIZED:
@@ -203,8 +209,8 @@ class Session:
             stamp(tokens, self.wall())
             doc["tokens"] = tokens
             doc["user"] = None
+            doc["reauth_reason"] = None
         self._save(doc)
-        return final
 
     # ----------------------------------------------------------------- tokens
     def access_token(self, min_ttl: float = 0.0) -> str:

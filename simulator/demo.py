@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from device_app import exitcodes
 from device_app.core import events as ev
@@ -99,7 +100,7 @@ class Phone:
         try:
             result = approve(
                 uri, user_code, username=self.user, password=self.user, decision=self.decision
-            )  # type: ignore[arg-type]
+            )
         except (PhoneError, OSError) as e:
             self.say("[simulated phone] could not finish: %s" % e)
             return
@@ -141,14 +142,34 @@ def run_terminal(session: Session, phone: Phone | None) -> int:
     return exitcodes.OK
 
 
+class ObservedSession:
+    """The session, with every flow event also shown to an observer (the simulated phone)."""
+
+    def __init__(self, session: Session, observer: Callable[[Event], None]) -> None:
+        self._session = session
+        self._observer = observer
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._session, name)
+
+    def login(self, on_event: Callable[[Event], None], cancel: threading.Event) -> Event:
+        def both(event: Event) -> None:
+            on_event(event)
+            self._observer(event)
+
+        return self._session.login(both, cancel)
+
+
 def run_window(session: Session, phone: Phone | None, board_name: str) -> int:
     """The TV app in a window on the desktop board, the keyboard as the remote."""
     from device_app.boards import load_board
-    from device_app.ui.app import run_app
+    from device_app.ui.app import App
 
     board = load_board(board_name)
-    observer: Callable[[Event], None] | None = phone.saw if phone else None
-    return int(run_app(board, session, on_event=observer))
+    say("The TV window is open: arrow keys and Enter are the remote, Escape is Back.")
+    say("Close the window to end the demo.")
+    observed: Any = ObservedSession(session, phone.saw) if phone else session
+    return App(board, observed).run()
 
 
 def build_parser() -> argparse.ArgumentParser:
