@@ -25,6 +25,7 @@ from device_app.ui import viewmodel as vm
 
 GREETING_SECONDS = 3.0  # "You're signed in" stays up 2-3 s before home (TV_UX.md §1.3)
 KIOSK_MESSAGE_SECONDS = 8.0  # a kiosk shows "declined"/"expired" this long before a new code
+KIOSK_USERINFO_ATTEMPTS = 3  # a kiosk gives up on the account details after this many tries
 KIOSK_FIRST_RETRY = 2.0  # kiosk error backoff: 2, 4, 8 ... s capped at kiosk.retry_backoff_max
 LOCAL_EXPIRY_GRACE = 2.0  # the flow reports expiry itself; this only catches a stuck worker
 
@@ -264,6 +265,12 @@ class Controller:
         if reauth:
             self.state.user = None
             self._new_code(vm.WHY_CODE)
+            return
+        if self.kiosk.enabled and self._failures + 1 >= KIOSK_USERINFO_ATTEMPTS:
+            # Nobody will press a key: rather than retry for ever, sign this visitor out so
+            # that the next one gets a fresh code.
+            self._failures = 0
+            self._sign_out()
             return
         self._fail(vm.ErrorInfo(category if category in vm.CATEGORIES else "network", error),
                    "userinfo", now)

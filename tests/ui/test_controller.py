@@ -253,6 +253,18 @@ def test_reauth_required_asks_for_a_code() -> None:
     assert p.names == ["userinfo", "login"]
 
 
+def test_kiosk_signs_out_when_the_account_details_never_arrive() -> None:
+    p = Pilot(KIOSK, signed_in=True)
+    for _ in range(ctl.KIOSK_USERINFO_ATTEMPTS - 1):
+        p.c.on_userinfo_failed(p.last("userinfo").gen, False, "network", "timeout", p.now)
+        p._take()
+        assert p.screen == vm.ERROR
+        p.wait(p.view().auto_in or 0)
+    p.c.on_userinfo_failed(p.last("userinfo").gen, False, "network", "timeout", p.now)
+    p._take()
+    assert p.names[-1] == "logout"  # the next visitor is not locked out
+
+
 def test_userinfo_network_failure_retries_userinfo_not_login() -> None:
     p = Pilot(signed_in=True)
     p.c.on_userinfo_failed(p.last("userinfo").gen, False, "network", "timeout", p.now)
