@@ -42,7 +42,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 def cpu_seconds(pid: int) -> float:
     """utime + stime of a process, in seconds (proc(5): fields 14 and 15 of /proc/PID/stat)."""
     raw = Path("/proc/%d/stat" % pid).read_text()
-    fields = raw[raw.rindex(")") + 2:].split()
+    fields = raw[raw.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
@@ -69,8 +69,11 @@ def read_events(path: Path) -> list[dict[str, Any]]:
 def offscreen_board(tmp: Path) -> Path:
     """A copy of the desktop board drawing off-screen (SDL dummy driver)."""
     text = (ROOT / "board_configs" / "desktop.toml").read_text()
-    lines = [ln for ln in text.splitlines()
-             if not ln.startswith(("display", "video_driver", "video_fallbacks", "name"))]
+    lines = [
+        ln
+        for ln in text.splitlines()
+        if not ln.startswith(("display", "video_driver", "video_fallbacks", "name"))
+    ]
     lines.insert(0, 'name = "bench-offscreen"')
     lines.insert(1, 'display = "offscreen"')
     path = tmp / "bench-offscreen.toml"
@@ -82,8 +85,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--board", help="board name or file (default: desktop, drawn off-screen)")
     ap.add_argument("--wait", type=float, default=30.0, help="seconds of waiting to measure")
-    ap.add_argument("--interval", type=int, default=600,
-                    help="the simulator's polling interval (long: measure the screen only)")
+    ap.add_argument(
+        "--interval",
+        type=int,
+        default=600,
+        help="the simulator's polling interval (long: measure the screen only)",
+    )
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON line")
     args = ap.parse_args()
 
@@ -93,28 +100,54 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-screen-") as tmpdir:
         tmp = Path(tmpdir)
         board = args.board or str(offscreen_board(tmp))
-        server = start_server(SimulatorConfig(port=0, interval=args.interval, expires_in=1800,
-                                              db_path=tmp / "sim.db"))
+        server = start_server(
+            SimulatorConfig(port=0, interval=args.interval, expires_in=1800, db_path=tmp / "sim.db")
+        )
         events = tmp / "events.jsonl"
-        cmd = [sys.executable, "-m", "device_app", "run", "--board", board,
-               "--events", str(events), "--issuer", server.issuer, "--client-id", "tv-demo",
-               "--allow-insecure-host", "127.0.0.1", "--token-store", str(tmp / "store"),
-               "--exit-after", str(args.wait + 60)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "device_app",
+            "run",
+            "--board",
+            board,
+            "--events",
+            str(events),
+            "--issuer",
+            server.issuer,
+            "--client-id",
+            "tv-demo",
+            "--allow-insecure-host",
+            "127.0.0.1",
+            "--token-store",
+            str(tmp / "store"),
+            "--exit-after",
+            str(args.wait + 60),
+        ]
         env = dict(os.environ, SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1")
         t0 = time.monotonic()
-        child = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE)
+        child = subprocess.Popen(
+            cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         try:
             shown = None
             deadline = t0 + 60
             while shown is None and time.monotonic() < deadline and child.poll() is None:
                 time.sleep(0.01)
-                shown = next((e for e in read_events(events)
-                              if e.get("event") == "screen" and e.get("screen") == "activation"),
-                             None)
+                shown = next(
+                    (
+                        e
+                        for e in read_events(events)
+                        if e.get("event") == "screen" and e.get("screen") == "activation"
+                    ),
+                    None,
+                )
             if shown is None:
-                err = child.stderr.read().decode(errors="replace") if child.poll() is not None \
-                    and child.stderr else ""
+                err = (
+                    child.stderr.read().decode(errors="replace")
+                    if child.poll() is not None and child.stderr
+                    else ""
+                )
                 print("the activation screen never appeared: %s" % err.strip(), file=sys.stderr)
                 return 1
             log = read_events(events)

@@ -19,8 +19,9 @@ def _describe(b: Board) -> str:
     return f"{b.name:<14} {size:<18} {b.display:<12} {b.description}"
 
 
-def cmd_boards(args: argparse.Namespace, out: TextIO | None = None,
-               err: TextIO | None = None) -> int:
+def cmd_boards(
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     """List the shipped boards: name, resolution, display back end, description."""
     out = out or sys.stdout
     err = err or sys.stderr
@@ -36,8 +37,9 @@ def cmd_boards(args: argparse.Namespace, out: TextIO | None = None,
     return status
 
 
-def cmd_check_board(args: argparse.Namespace, out: TextIO | None = None,
-                    err: TextIO | None = None) -> int:
+def cmd_check_board(
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     """Validate one board file (or shipped board name): ``OK: <name>`` or the error."""
     out = out or sys.stdout
     err = err or sys.stderr

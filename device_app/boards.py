@@ -26,8 +26,18 @@ INPUT_SOURCES = ("keyboard", "evdev", "touch", "scripted")
 FRAMEBUFFER_FORMATS = ("", "rgb565", "xrgb8888")  # "" = from the device's bits_per_pixel
 # SDL2 video drivers a board may name (SDL 2.32 src/video/SDL_video.c bootstrap list, the ones
 # that can exist on Linux, Windows and macOS).
-VIDEO_DRIVERS = ("x11", "wayland", "kmsdrm", "offscreen", "dummy", "evdev", "rpi", "vivante",
-                 "windows", "cocoa")
+VIDEO_DRIVERS = (
+    "x11",
+    "wayland",
+    "kmsdrm",
+    "offscreen",
+    "dummy",
+    "evdev",
+    "rpi",
+    "vivante",
+    "windows",
+    "cocoa",
+)
 
 
 class BoardError(ValueError):
@@ -201,14 +211,21 @@ def _check_values(v: dict[str, Any], source: str) -> None:
     if "scripted" in v.get("input_sources", ()) and not v.get("input_script"):
         raise BoardError(f'{source}: input_sources has "scripted" but input_script is not set')
     theme = v.get("theme", "dark")
-    if not theme.endswith(".toml") and THEME_DIR.is_dir() \
-            and not (THEME_DIR / f"{theme}.toml").is_file():
+    if (
+        not theme.endswith(".toml")
+        and THEME_DIR.is_dir()
+        and not (THEME_DIR / f"{theme}.toml").is_file()
+    ):
         known = ", ".join(sorted(p.stem for p in THEME_DIR.glob("*.toml")))
-        raise BoardError(f"{source}: theme {theme!r} is not a bundled theme (expected one of: "
-                         f"{known}, or a path to a theme .toml file)")
+        raise BoardError(
+            f"{source}: theme {theme!r} is not a bundled theme (expected one of: "
+            f"{known}, or a path to a theme .toml file)"
+        )
     if not _LOCALE.match(v.get("locale", "")):
-        raise BoardError(f"{source}: locale must be a language code such as \"en\", \"it\" or "
-                         f"\"pt_BR\" (or \"\" for the environment), not {v['locale']!r}")
+        raise BoardError(
+            f'{source}: locale must be a language code such as "en", "it" or '
+            f'"pt_BR" (or "" for the environment), not {v["locale"]!r}'
+        )
     if not v.get("token_store", "x").strip():
         raise BoardError(f"{source}: token_store must be a folder path, not empty")
 

@@ -205,7 +205,9 @@ def _check_offline(
 ) -> None:
     """Every check that needs no network, so that a typo never costs a request."""
     if not client_id:
-        raise ConfigurationError("no client ID: give --client-id (or client_id in the profile file)")
+        raise ConfigurationError(
+            "no client ID: give --client-id (or client_id in the profile file)"
+        )
     if data.get("requires_secret") and not secret:
         raise ConfigurationError(
             "%s needs the client secret: set %s in the environment" % (data["title"], SECRET_ENV)

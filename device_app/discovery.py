@@ -111,7 +111,9 @@ def discover(
             _stale_logged.add(issuer)
             log.info(
                 "Discovery for %s failed (%s); using the cached copy from %s.",
-                issuer, exc, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(cached[0])),
+                issuer,
+                exc,
+                time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(cached[0])),
             )
         return cached[2]
     if cache is not None:
@@ -323,9 +325,7 @@ def _read_cache(
     return fetched_at, kind, metadata
 
 
-def _write_cache(
-    path: Path, issuer: str, kind: str, now: float, metadata: dict[str, Any]
-) -> None:
+def _write_cache(path: Path, issuer: str, kind: str, now: float, metadata: dict[str, Any]) -> None:
     """Write atomically (temp file, fsync, rename); a failure only costs the cache."""
     entry = {
         "version": _CACHE_VERSION,
@@ -349,7 +349,8 @@ def _write_cache(
     except OSError as exc:
         log.warning(
             "Could not write the discovery cache in %s (%s); continuing without it.",
-            path.parent, exc.strerror or type(exc).__name__,
+            path.parent,
+            exc.strerror or type(exc).__name__,
         )
     finally:
         if tmp is not None:

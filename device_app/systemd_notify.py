@@ -21,8 +21,9 @@ log = logging.getLogger(__name__)
 class Notifier:
     """A connection to systemd's notify socket (or a no-op when there is none)."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, environ: Mapping[str, str] | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         env = os.environ if environ is None else environ
         self.clock = clock
         self.address = self._address(env.get("NOTIFY_SOCKET", ""))

@@ -424,8 +424,17 @@ def _classify(exc: Exception, host: str, fired: bool, t: HttpTransport) -> Trans
         )
     if any(isinstance(e, (TimeoutError, urllib3.exceptions.ReadTimeoutError)) for e in causes):
         return _timeout(host, t.total_timeout)
-    if any(isinstance(e, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                          requests.exceptions.InvalidSchema)) for e in causes):
+    if any(
+        isinstance(
+            e,
+            (
+                requests.exceptions.InvalidURL,
+                requests.exceptions.MissingSchema,
+                requests.exceptions.InvalidSchema,
+            ),
+        )
+        for e in causes
+    ):
         return TransportError(
             f"The URL for {host} is not a valid http(s) URL; check the configured endpoint.",
             reason="other",
@@ -445,11 +454,10 @@ def _classify(exc: Exception, host: str, fired: bool, t: HttpTransport) -> Trans
             f"The response from {host} could not be decompressed.", reason="other"
         )
     if any(isinstance(e, http.client.HTTPException) for e in causes):
-        return TransportError(
-            f"{host} sent a response that is not valid HTTP.", reason="other"
-        )
-    if isinstance(exc, (requests.RequestException, urllib3.exceptions.HTTPError, OSError,
-                        ValueError)):
+        return TransportError(f"{host} sent a response that is not valid HTTP.", reason="other")
+    if isinstance(
+        exc, (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError)
+    ):
         return TransportError(
             f"The request to {host} failed ({type(exc).__name__}).", reason="other"
         )
@@ -473,9 +481,17 @@ def _connect_reason(causes: list[BaseException]) -> str | None:
             e, http.client.RemoteDisconnected
         ):
             return "the connection was reset"
-        if isinstance(e, (http.client.RemoteDisconnected, ssl.SSLEOFError,
-                          ssl.SSLZeroReturnError, http.client.IncompleteRead,
-                          urllib3.exceptions.IncompleteRead, BrokenPipeError)):
+        if isinstance(
+            e,
+            (
+                http.client.RemoteDisconnected,
+                ssl.SSLEOFError,
+                ssl.SSLZeroReturnError,
+                http.client.IncompleteRead,
+                urllib3.exceptions.IncompleteRead,
+                BrokenPipeError,
+            ),
+        ):
             return "the connection closed before the whole response arrived"
         if isinstance(e, urllib3.exceptions.ProxyError):
             return "the proxy refused or failed the connection"

@@ -34,9 +34,14 @@ def register_admin(app: Flask, ctx: SimContext) -> None:
 
     def admin_page(notice: str = "", error: str = "", status: int = 200) -> tuple[str, int]:
         html = render_template(
-            "admin.html", dialect=ctx.dialect.name, issuer=ctx.issuer, grants=grants(),
-            faults_json=json.dumps(ctx.faults.snapshot()), csrf=csrf_token(),
-            fault_help=[(k, v[1]) for k, v in FAULT_SPECS.items()], notice=notice,
+            "admin.html",
+            dialect=ctx.dialect.name,
+            issuer=ctx.issuer,
+            grants=grants(),
+            faults_json=json.dumps(ctx.faults.snapshot()),
+            csrf=csrf_token(),
+            fault_help=[(k, v[1]) for k, v in FAULT_SPECS.items()],
+            notice=notice,
             error=error,
         )
         return html, status
@@ -47,8 +52,9 @@ def register_admin(app: Flask, ctx: SimContext) -> None:
     def admin_revoke(grant_id: int) -> Any:
         check_csrf()
         if not ctx.store.revoke_grant(grant_id, ctx.clock()):
-            return admin_page(error="That device was already revoked or does not exist.",
-                              status=404)
+            return admin_page(
+                error="That device was already revoked or does not exist.", status=404
+            )
         return redirect("/admin", 303)
 
     def admin_faults_form() -> Any:
@@ -88,11 +94,10 @@ def register_admin(app: Flask, ctx: SimContext) -> None:
         return jsonify(revoked=grant_id)
 
     app.add_url_rule("/admin", "admin", admin_home)
-    app.add_url_rule("/admin/revoke/<int:grant_id>", "admin_revoke", admin_revoke,
-                     methods=["POST"])
+    app.add_url_rule("/admin/revoke/<int:grant_id>", "admin_revoke", admin_revoke, methods=["POST"])
     app.add_url_rule("/admin/faults", "admin_faults", admin_faults_form, methods=["POST"])
-    app.add_url_rule("/admin/api/faults", "admin_api_faults", api_faults,
-                     methods=["GET", "PUT"])
+    app.add_url_rule("/admin/api/faults", "admin_api_faults", api_faults, methods=["GET", "PUT"])
     app.add_url_rule("/admin/api/grants", "admin_api_grants", api_grants)
-    app.add_url_rule("/admin/api/grants/<int:grant_id>/revoke", "admin_api_revoke",
-                     api_revoke, methods=["POST"])
+    app.add_url_rule(
+        "/admin/api/grants/<int:grant_id>/revoke", "admin_api_revoke", api_revoke, methods=["POST"]
+    )

@@ -43,13 +43,20 @@ def metadata(ctx: SimContext) -> dict[str, Any]:
             if ctx.dialect.token_requires_secret
             else ["client_secret_basic", "client_secret_post", "none"]
         ),
-        "claims_supported": ["sub", "name", "preferred_username", "email", "email_verified",
-                             "favourite_show"],
+        "claims_supported": [
+            "sub",
+            "name",
+            "preferred_username",
+            "email",
+            "email_verified",
+            "favourite_show",
+        ],
     }
     if ep["revocation"]:
         doc["revocation_endpoint"] = ep["revocation"]
         doc["revocation_endpoint_auth_methods_supported"] = doc[
-            "token_endpoint_auth_methods_supported"]
+            "token_endpoint_auth_methods_supported"
+        ]
     return doc
 
 
@@ -57,12 +64,20 @@ def user_claims(ctx: SimContext, user: dict[str, Any], scope: str) -> dict[str, 
     """What the userinfo API returns for ``user`` under ``scope``."""
     scopes = set(scope.split())
     if ctx.dialect.userinfo_style == "github":
-        return {"login": user["username"], "id": int(user["sub"][-4:]), "name": user["name"],
-                "email": user["email"], "favourite_show": user["favourite_show"]}
+        return {
+            "login": user["username"],
+            "id": int(user["sub"][-4:]),
+            "name": user["name"],
+            "email": user["email"],
+            "favourite_show": user["favourite_show"],
+        }
     claims: dict[str, Any] = {"sub": user["sub"]}
     if "profile" in scopes:
-        claims.update(name=user["name"], preferred_username=user["username"],
-                      favourite_show=user["favourite_show"])
+        claims.update(
+            name=user["name"],
+            preferred_username=user["username"],
+            favourite_show=user["favourite_show"],
+        )
     if "email" in scopes:
         claims.update(email=user["email"], email_verified=True)
     return claims
@@ -82,8 +97,13 @@ def create_app(ctx: SimContext, secret_key: str) -> Flask:
     server = build_authorization_server(app, ctx)
     protector = build_resource_protector(ctx)
     d = ctx.dialect
-    api_paths = {d.device_path, d.token_path, d.userinfo_path, d.revocation_path,
-                 *ctx.discovery_paths}
+    api_paths = {
+        d.device_path,
+        d.token_path,
+        d.userinfo_path,
+        d.revocation_path,
+        *ctx.discovery_paths,
+    }
 
     @app.before_request
     def check_api_form() -> Response | None:
@@ -94,12 +114,18 @@ def create_app(ctx: SimContext, secret_key: str) -> Flask:
         if mimetype != FORM_TYPE and not (
             request.endpoint == "revocation" and d.revoke_without_client and not request.data
         ):
-            return render_oauth_error(ctx, request.endpoint or "", InvalidRequestError(
-                "Send the parameters as application/x-www-form-urlencoded."))
+            return render_oauth_error(
+                ctx,
+                request.endpoint or "",
+                InvalidRequestError("Send the parameters as application/x-www-form-urlencoded."),
+            )
         for key in set(request.form.keys()) | set(request.args.keys()):
             if len(request.form.getlist(key)) + len(request.args.getlist(key)) > 1:
-                return render_oauth_error(ctx, request.endpoint or "", InvalidRequestError(
-                    f"The parameter {key!r} appears more than once."))
+                return render_oauth_error(
+                    ctx,
+                    request.endpoint or "",
+                    InvalidRequestError(f"The parameter {key!r} appears more than once."),
+                )
         return None
 
     @app.after_request
@@ -110,7 +136,8 @@ def create_app(ctx: SimContext, secret_key: str) -> Flask:
             resp.headers.setdefault("Cache-Control", "no-store")
             resp.headers.setdefault(
                 "Content-Security-Policy",
-                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+            )
         return resp
 
     @app.errorhandler(HTTPException)
@@ -137,14 +164,24 @@ def create_app(ctx: SimContext, secret_key: str) -> Flask:
         except OAuth2Error as error:
             if error.error != "invalid_token":
                 # RFC 6750 §3.1: no error code when the request carried no token at all.
-                return Response(json.dumps({
-                    "error": "invalid_request",
-                    "error_description": "Send the access token as Authorization: Bearer."}),
-                    status=401, mimetype="application/json",
-                    headers={"WWW-Authenticate": 'Bearer realm="simulator"'})
+                return Response(
+                    json.dumps(
+                        {
+                            "error": "invalid_request",
+                            "error_description": "Send the access token as Authorization: Bearer.",
+                        }
+                    ),
+                    status=401,
+                    mimetype="application/json",
+                    headers={"WWW-Authenticate": 'Bearer realm="simulator"'},
+                )
             # 401 with WWW-Authenticate: Bearer error="invalid_token" (RFC 6750 §3.1).
-            return Response(json.dumps(dict(error.get_body())), status=error.status_code,
-                            headers=error.get_headers(), mimetype="application/json")
+            return Response(
+                json.dumps(dict(error.get_body())),
+                status=error.status_code,
+                headers=error.get_headers(),
+                mimetype="application/json",
+            )
         user = tok.get_user()
         if user is None:
             return jsonify(error="invalid_token"), 401  # type: ignore[return-value]
@@ -155,8 +192,7 @@ def create_app(ctx: SimContext, secret_key: str) -> Flask:
     def discovery() -> Response:
         return jsonify(metadata(ctx))
 
-    app.add_url_rule(d.device_path, "device_authorization", device_authorization,
-                     methods=["POST"])
+    app.add_url_rule(d.device_path, "device_authorization", device_authorization, methods=["POST"])
     app.add_url_rule(d.token_path, "token", token, methods=["POST"])
     if d.revocation_path:
         app.add_url_rule(d.revocation_path, "revocation", revocation, methods=["POST"])
@@ -169,8 +205,10 @@ def create_app(ctx: SimContext, secret_key: str) -> Flask:
 
     @app.route("/")
     def home() -> tuple[str, int]:
-        return (f"Device sign-in simulator ({d.name}). Verification page: "
-                f"{ctx.endpoints['verification']}"), 200
+        return (
+            f"Device sign-in simulator ({d.name}). Verification page: "
+            f"{ctx.endpoints['verification']}"
+        ), 200
 
     return app
 

@@ -83,7 +83,7 @@ def _as_endpoints(value: Any) -> tuple[str, ...]:
 def validate_faults(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Check a fault set against the schema and return it normalised."""
     if not isinstance(raw, Mapping):
-        raise FaultError("faults must be a JSON object such as {\"latency\": 0.5}")
+        raise FaultError('faults must be a JSON object such as {"latency": 0.5}')
     out: dict[str, Any] = {}
     for name, value in raw.items():
         if name not in FAULT_SPECS:

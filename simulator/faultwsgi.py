@@ -67,8 +67,7 @@ class SimWSGIServer(ThreadedWSGIServer):
         # whereas an OSError here lets start_server() say what to change.
         listener = _listen(host, port)
         try:
-            super().__init__(host, port, app, handler=SimRequestHandler,
-                             fd=listener.fileno())
+            super().__init__(host, port, app, handler=SimRequestHandler, fd=listener.fileno())
         finally:
             listener.close()  # Werkzeug keeps its own duplicate of the descriptor
 
@@ -139,15 +138,22 @@ class FaultMiddleware:
         if latency and applies:
             time.sleep(float(latency))
         if faults.get("captive_portal"):
-            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
-                                      ("Content-Length", str(len(CAPTIVE_PORTAL)))])
+            start_response(
+                "200 OK",
+                [
+                    ("Content-Type", "text/html; charset=utf-8"),
+                    ("Content-Length", str(len(CAPTIVE_PORTAL))),
+                ],
+            )
             return [CAPTIVE_PORTAL]
         only = faults.get("only")
-        if (endpoint in only if only else endpoint == "token"):
+        if endpoint in only if only else endpoint == "token":
             retry_after = faults.get("retry_after")
             if faults.take("5xx"):
-                headers = [("Content-Type", "text/html; charset=utf-8"),
-                           ("Content-Length", str(len(SERVICE_UNAVAILABLE)))]
+                headers = [
+                    ("Content-Type", "text/html; charset=utf-8"),
+                    ("Content-Length", str(len(SERVICE_UNAVAILABLE))),
+                ]
                 if retry_after is not None:
                     headers.append(("Retry-After", str(retry_after)))
                 start_response("503 Service Unavailable", headers)
@@ -163,8 +169,10 @@ class FaultMiddleware:
             headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
             headers.append(("Content-Type", "application/json"))
         elif applies and faults.take("oversized"):
-            start_response(status, [("Content-Type", "application/json"),
-                                    ("Content-Length", str(OVERSIZED_BYTES))])
+            start_response(
+                status,
+                [("Content-Type", "application/json"), ("Content-Length", str(OVERSIZED_BYTES))],
+            )
             return _oversized()
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(body))))

@@ -47,8 +47,9 @@ def host_addresses() -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-def pick_lan_address(make_socket: SocketFactory | None = None,
-                     fallback: Callable[[], Iterable[str]] = host_addresses) -> str | None:
+def pick_lan_address(
+    make_socket: SocketFactory | None = None, fallback: Callable[[], Iterable[str]] = host_addresses
+) -> str | None:
     """The first usable non-loopback IPv4 address, or None if this machine has none."""
     first = probe_route_address(make_socket)
     if first and _usable(first):

@@ -178,15 +178,22 @@ class SimAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
                 client.get_client_id(), user["username"], scope, device.get("device_name"), now
             )
         ctx.store.save_token(
-            grant_id, client.get_client_id(), user["username"], scope,
-            token["access_token"], token.get("refresh_token"), int(token["expires_in"]), now,
+            grant_id,
+            client.get_client_id(),
+            user["username"],
+            scope,
+            token["access_token"],
+            token.get("refresh_token"),
+            int(token["expires_in"]),
+            now,
         )
 
     def handle_response(self, status: int, body: Any, headers: Any) -> Response:
         accept = flask_request.headers.get("Accept")
         payload = body if isinstance(body, dict) else {}
-        code, data, hdrs = wire.render_body(self.ctx.dialect, status, payload, accept,
-                                            dict(headers or []))
+        code, data, hdrs = wire.render_body(
+            self.ctx.dialect, status, payload, accept, dict(headers or [])
+        )
         return Response(data, status=code, headers=hdrs)
 
     def handle_error_response(self, request: Any, error: OAuth2Error) -> Response:
@@ -200,7 +207,10 @@ def endpoint_name() -> str:
 def render_oauth_error(ctx: SimContext, endpoint: str, error: OAuth2Error) -> Response:
     """Render any Authlib error in the dialect's shape (status, names, encoding)."""
     status, body = wire.error_payload(
-        ctx.dialect, endpoint, error.error, error.description,
+        ctx.dialect,
+        endpoint,
+        error.error,
+        error.description,
         canonical=getattr(error, "canonical", None),
         interval=getattr(error, "interval", None),
         status=error.status_code or 400,
@@ -221,8 +231,7 @@ def build_device_endpoint(ctx: SimContext) -> type[DeviceAuthorizationEndpoint]:
 
     class SimDeviceAuthorizationEndpoint(DeviceAuthorizationEndpoint):  # type: ignore[misc]
         CLIENT_AUTH_METHODS = (
-            [*SECRET_METHODS, "client_id_only"] if dialect.token_requires_secret
-            else ALL_METHODS
+            [*SECRET_METHODS, "client_id_only"] if dialect.token_requires_secret else ALL_METHODS
         )
         EXPIRES_IN = ctx.config.expires_in
         INTERVAL = ctx.config.interval
@@ -248,8 +257,9 @@ def build_device_endpoint(ctx: SimContext) -> type[DeviceAuthorizationEndpoint]:
         def get_verification_uri(self) -> str:
             return ctx.base_url + dialect.verification_path
 
-        def save_device_credential(self, client_id: str, scope: str | None,
-                                   data: dict[str, Any]) -> None:
+        def save_device_credential(
+            self, client_id: str, scope: str | None, data: dict[str, Any]
+        ) -> None:
             now = ctx.clock()
             typed = (flask_request.form.get("device_name") or "").strip()
             name = "".join(ch for ch in typed if ch.isprintable())[:MAX_DEVICE_NAME] or None
@@ -341,14 +351,24 @@ def build_device_grant(ctx: SimContext) -> type[DeviceCodeGrant]:
                 interval = store.raise_interval(row["id"], SLOW_DOWN_STEP)
             return SimSlowDownError(interval)
 
-        def generate_token(self, user: Any = None, scope: Any = None, grant_type: Any = None,
-                           expires_in: Any = None, include_refresh_token: bool = True) -> Any:
-            if dialect.refresh_needs_offline_access and "offline_access" not in (
-                scope or ""
-            ).split():
+        def generate_token(
+            self,
+            user: Any = None,
+            scope: Any = None,
+            grant_type: Any = None,
+            expires_in: Any = None,
+            include_refresh_token: bool = True,
+        ) -> Any:
+            if (
+                dialect.refresh_needs_offline_access
+                and "offline_access" not in (scope or "").split()
+            ):
                 include_refresh_token = False
             return super().generate_token(
-                user=user, scope=scope, grant_type=grant_type, expires_in=expires_in,
+                user=user,
+                scope=scope,
+                grant_type=grant_type,
+                expires_in=expires_in,
                 include_refresh_token=include_refresh_token,
             )
 

@@ -1,7 +1,7 @@
 """The simulated phone: does over real HTTP what a person does on the verification page.
 
-    from simulator.phone import approve
-    approve(event["verification_uri_complete"] or event["verification_uri"], user_code)
+from simulator.phone import approve
+approve(event["verification_uri_complete"] or event["verification_uri"], user_code)
 """
 
 from __future__ import annotations
@@ -77,8 +77,9 @@ def _form_with(page: _PageParser, name: str) -> Form | None:
     return next((f for f in page.forms if name in f.fields), None)
 
 
-def _submit(s: requests.Session, page_url: str, form: Form, extra: dict[str, str]) -> (
-        requests.Response):
+def _submit(
+    s: requests.Session, page_url: str, form: Form, extra: dict[str, str]
+) -> requests.Response:
     data = {**form.fields, **extra}
     return s.post(urljoin(page_url, form.action), data=data, timeout=TIMEOUT_S)
 
@@ -114,8 +115,9 @@ def approve(
     page = _parse(resp)
     form = _form_with(page, "user_code")
     if form is None:
-        raise PhoneError(f"no code form on the verification page ({resp.status_code} "
-                         f"{page.title!r})")
+        raise PhoneError(
+            f"no code form on the verification page ({resp.status_code} {page.title!r})"
+        )
     resp = _submit(s, resp.url, form, {"user_code": user_code})
     page = _parse(resp)
     login = _form_with(page, "password")
@@ -130,5 +132,6 @@ def approve(
     page = _parse(resp)
     if resp.status_code != 200:
         raise PhoneError(f"the decision was not accepted ({resp.status_code}): {page.title}")
-    return PhoneResult("approved" if decision == "approve" else "denied", resp.status_code,
-                       page.title)
+    return PhoneResult(
+        "approved" if decision == "approve" else "denied", resp.status_code, page.title
+    )

@@ -16,8 +16,12 @@ WINDOW_S = 60.0
 class RateLimiter:
     """Counts failures per key; ``blocked`` once ``limit`` failures fall in ``window`` s."""
 
-    def __init__(self, limit: int = WRONG_TRIES, window: float = WINDOW_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        limit: int = WRONG_TRIES,
+        window: float = WINDOW_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.limit = limit
         self.window = window
         self.clock = clock

@@ -21,8 +21,14 @@ from .server import start_server
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 # An iPhone 12-15 class viewport in CSS pixels.
 PHONE = {"width": 390, "height": 844}
@@ -34,8 +40,9 @@ def launch_chromium(playwright: Any) -> Any:
 
 
 def phone_context(browser: Any) -> Any:
-    return browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                               has_touch=True, locale="en-GB")
+    return browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="en-GB"
+    )
 
 
 def capture(out_dir: Path) -> list[Path]:
@@ -44,11 +51,19 @@ def capture(out_dir: Path) -> list[Path]:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     shots: list[Path] = []
-    with tempfile.TemporaryDirectory() as tmp, start_server(SimulatorConfig(
-            port=0, db_path=Path(tmp) / "shot.sqlite3")) as srv:
-        body = requests.post(srv.endpoints["device_authorization"] or "", timeout=5, data={
-            "client_id": "tv-demo", "scope": "openid profile email offline_access",
-            "device_name": "Living-room TV"}).json()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        start_server(SimulatorConfig(port=0, db_path=Path(tmp) / "shot.sqlite3")) as srv,
+    ):
+        body = requests.post(
+            srv.endpoints["device_authorization"] or "",
+            timeout=5,
+            data={
+                "client_id": "tv-demo",
+                "scope": "openid profile email offline_access",
+                "device_name": "Living-room TV",
+            },
+        ).json()
         with sync_playwright() as pw:
             browser = launch_chromium(pw)
             page = phone_context(browser).new_page()
@@ -74,8 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="docs/screenshots", type=Path)
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
-        print(f"screenshot_page: {CHROMIUM} not found; install chromium or set CHROMIUM",
-              file=sys.stderr)
+        print(
+            f"screenshot_page: {CHROMIUM} not found; install chromium or set CHROMIUM",
+            file=sys.stderr,
+        )
         return 1
     for path in capture(args.out):
         print(path)

@@ -50,8 +50,9 @@ def seed_demo_data(store: Store) -> None:
             store.upsert_client(client)
     for user in USERS:
         if not store.has_user(user["username"]):
-            store.upsert_user(user, generate_password_hash(user["username"],
-                                                           method=DEMO_HASH_METHOD))
+            store.upsert_user(
+                user, generate_password_hash(user["username"], method=DEMO_HASH_METHOD)
+            )
 
 
 class SimulatorServer:
@@ -65,8 +66,10 @@ class SimulatorServer:
         self._httpd = httpd
         self._thread = threading.Thread(
             # A short poll interval makes stop() quick (tests start dozens of servers).
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"simulator-{ctx.dialect.name}", daemon=True,
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"simulator-{ctx.dialect.name}",
+            daemon=True,
         )
         self._stopped = False
         self._thread.start()
@@ -111,8 +114,12 @@ class SimulatorServer:
     def __enter__(self) -> SimulatorServer:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
 
@@ -128,16 +135,18 @@ def start_server(config: SimulatorConfig) -> SimulatorServer:
         if lan is None:
             raise StartError("no LAN address found on this machine; use --host ADDRESS")
         bind_host = lan
-        log.warning("LAN mode: the simulator on %s is reachable by every machine on the "
-                    "network", lan)
+        log.warning(
+            "LAN mode: the simulator on %s is reachable by every machine on the network", lan
+        )
     public_host = public_host or bind_host
     try:
         store = Store(config.resolved_db_path())
     except StoreError as exc:
         raise StartError(str(exc)) from exc
     seed_demo_data(store)
-    ctx = SimContext(config=config, dialect=dialect, store=store,
-                     faults=FaultBoard(config.faults or {}))
+    ctx = SimContext(
+        config=config, dialect=dialect, store=store, faults=FaultBoard(config.faults or {})
+    )
     if bind_host not in ("0.0.0.0", "::"):  # noqa: S104 - only compared, never bound here
         ctx.local_addresses.add(bind_host)
     app = create_app(ctx, store.meta("flask_secret", new_secret))
@@ -146,9 +155,12 @@ def start_server(config: SimulatorConfig) -> SimulatorServer:
     except OSError as exc:
         store.close()
         if config.port and "in use" in str(exc).lower():
-            raise StartError(f"port {config.port} is already in use; pick another with "
-                             "--port, or 0 for any free port") from exc
-        raise StartError(f"cannot listen on {bind_host}:{config.port}: {exc.strerror or exc}"
-                         ) from exc
+            raise StartError(
+                f"port {config.port} is already in use; pick another with "
+                "--port, or 0 for any free port"
+            ) from exc
+        raise StartError(
+            f"cannot listen on {bind_host}:{config.port}: {exc.strerror or exc}"
+        ) from exc
     ctx.base_url = f"http://{_url_host(public_host)}:{httpd.port}"
     return SimulatorServer(ctx, httpd, bind_host)

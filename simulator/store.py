@@ -112,8 +112,14 @@ class Store:
             db.execute(
                 "INSERT OR IGNORE INTO users(username, password_hash, sub, name, email,"
                 " favourite_show) VALUES (?,?,?,?,?,?)",
-                (user["username"], password_hash, user["sub"], user["name"], user["email"],
-                 user["favourite_show"]),
+                (
+                    user["username"],
+                    password_hash,
+                    user["sub"],
+                    user["name"],
+                    user["email"],
+                    user["favourite_show"],
+                ),
             )
 
     def has_user(self, username: str) -> bool:
@@ -132,8 +138,13 @@ class Store:
             db.execute(
                 "INSERT OR REPLACE INTO clients(client_id, client_name, secret_hash,"
                 " grant_types, scope) VALUES (?,?,?,?,?)",
-                (client["client_id"], client["client_name"], digest(secret) if secret else None,
-                 " ".join(client["grant_types"]), client["scope"]),
+                (
+                    client["client_id"],
+                    client["client_name"],
+                    digest(secret) if secret else None,
+                    " ".join(client["grant_types"]),
+                    client["scope"],
+                ),
             )
 
     def get_client(self, client_id: str) -> dict[str, Any] | None:
@@ -150,8 +161,10 @@ class Store:
         cols = ", ".join(fields)
         marks = ", ".join("?" for _ in fields)
         with self._tx() as db:
-            db.execute(f"INSERT INTO device_codes({cols}) VALUES ({marks})",  # noqa: S608
-                       tuple(fields.values()))
+            db.execute(
+                f"INSERT INTO device_codes({cols}) VALUES ({marks})",  # noqa: S608
+                tuple(fields.values()),
+            )
 
     def device_by_code(self, device_code: str) -> dict[str, Any] | None:
         return self._one(
@@ -178,9 +191,7 @@ class Store:
 
     def raise_interval(self, device_id: int, by: int) -> int:
         with self._tx() as db:
-            db.execute(
-                "UPDATE device_codes SET interval=interval+? WHERE id=?", (by, device_id)
-            )
+            db.execute("UPDATE device_codes SET interval=interval+? WHERE id=?", (by, device_id))
             row = db.execute("SELECT interval FROM device_codes WHERE id=?", (device_id,))
             return int(row.fetchone()["interval"])
 
@@ -208,12 +219,14 @@ class Store:
             db.execute("UPDATE device_codes SET expired_reported=1 WHERE id=?", (device_id,))
 
     # -- grants and tokens ------------------------------------------------------------
-    def create_grant(self, client_id: str, username: str, scope: str,
-                     device_name: str | None, now: float) -> int:
+    def create_grant(
+        self, client_id: str, username: str, scope: str, device_name: str | None, now: float
+    ) -> int:
         with self._tx() as db:
             cur = db.execute(
                 "INSERT INTO grants(client_id, username, scope, device_name, approved_at)"
-                " VALUES (?,?,?,?,?)", (client_id, username, scope, device_name, now),
+                " VALUES (?,?,?,?,?)",
+                (client_id, username, scope, device_name, now),
             )
             return int(cur.lastrowid or 0)
 
@@ -228,15 +241,31 @@ class Store:
             )
             return [dict(r) for r in rows]
 
-    def save_token(self, grant_id: int, client_id: str, username: str, scope: str,
-                   access_token: str, refresh_token: str | None, expires_in: int,
-                   now: float) -> None:
+    def save_token(
+        self,
+        grant_id: int,
+        client_id: str,
+        username: str,
+        scope: str,
+        access_token: str,
+        refresh_token: str | None,
+        expires_in: int,
+        now: float,
+    ) -> None:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO tokens(grant_id, client_id, username, scope, access_hash,"
                 " refresh_hash, issued_at, expires_in) VALUES (?,?,?,?,?,?,?,?)",
-                (grant_id, client_id, username, scope, digest(access_token),
-                 digest(refresh_token) if refresh_token else None, now, expires_in),
+                (
+                    grant_id,
+                    client_id,
+                    username,
+                    scope,
+                    digest(access_token),
+                    digest(refresh_token) if refresh_token else None,
+                    now,
+                    expires_in,
+                ),
             )
 
     def _token_row(self, column: str, secret: str) -> dict[str, Any] | None:

@@ -79,8 +79,11 @@ WHO = """{% if user %}<div class="card who"><span>Signed in as <strong>{{ user.n
  value="{{ csrf }}"><button class="small secondary" type="submit">Switch</button></form>
 </div>{% endif %}"""
 
-CODE = """{% extends "base.html" %}{% block title %}Enter code{% endblock %}{% block body %}
-""" + WHO + """
+CODE = (
+    """{% extends "base.html" %}{% block title %}Enter code{% endblock %}{% block body %}
+"""
+    + WHO
+    + """
 <div class="card">
 <h1>Connect a device</h1>
 <p class="muted">Enter the code shown on your TV or device.</p>
@@ -97,9 +100,13 @@ CODE = """{% extends "base.html" %}{% block title %}Enter code{% endblock %}{% b
 <p class="muted">Only enter a code that you see on your own device. Never enter a code
 someone sent you.</p>
 {% endblock %}"""
+)
 
-LOGIN = """{% extends "base.html" %}{% block title %}Sign in{% endblock %}{% block body %}
-{% if device %}<div class="card device">""" + TV_ICON + """
+LOGIN = (
+    """{% extends "base.html" %}{% block title %}Sign in{% endblock %}{% block body %}
+{% if device %}<div class="card device">"""
+    + TV_ICON
+    + """
 <div><strong>{{ device.client_name }}</strong>{% if device.device_name %}<br>
 <span class="muted">“{{ device.device_name }}”</span>{% endif %}<br>
 <span class="muted">wants to connect to your account</span></div></div>{% endif %}
@@ -126,11 +133,17 @@ LOGIN = """{% extends "base.html" %}{% block title %}Sign in{% endblock %}{% blo
 </tbody></table>
 </div>
 {% endblock %}"""
+)
 
-CONFIRM = """{% extends "base.html" %}{% block title %}Allow access?{% endblock %}
-{% block body %}""" + WHO + """
+CONFIRM = (
+    """{% extends "base.html" %}{% block title %}Allow access?{% endblock %}
+{% block body %}"""
+    + WHO
+    + """
 <div class="card">
-<div class="device">""" + TV_ICON + """
+<div class="device">"""
+    + TV_ICON
+    + """
 <div><h1>{{ device.client_name }}</h1>
 {% if device.device_name %}<p class="muted">Device name: “{{ device.device_name }}”</p>
 {% endif %}</div></div>
@@ -147,6 +160,7 @@ CONFIRM = """{% extends "base.html" %}{% block title %}Allow access?{% endblock 
 </div>
 </form>
 {% endblock %}"""
+)
 
 MESSAGE = """{% extends "base.html" %}{% block title %}{{ title }}{% endblock %}
 {% block body %}<div class="card" role="status">

@@ -31,7 +31,9 @@ AADSTS = {
 }
 
 # Where GitHub points error_uri for device-flow errors.
-GITHUB_ERROR_URI = "https://docs.github.com/developers/apps/authorizing-oauth-apps#error-codes-for-the-device-flow"
+GITHUB_ERROR_URI = (
+    "https://docs.github.com/developers/apps/authorizing-oauth-apps#error-codes-for-the-device-flow"
+)
 
 Rendered = tuple[int, bytes, list[tuple[str, str]]]
 
@@ -41,8 +43,13 @@ def wants_form(dialect: Dialect, accept: str | None) -> bool:
     return dialect.form_unless_accept_json and "application/json" not in (accept or "")
 
 
-def render_body(dialect: Dialect, status: int, payload: Mapping[str, Any],
-                accept: str | None, extra_headers: Mapping[str, str] | None = None) -> Rendered:
+def render_body(
+    dialect: Dialect,
+    status: int,
+    payload: Mapping[str, Any],
+    accept: str | None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> Rendered:
     """Encode ``payload`` as JSON, or as a form for GitHub without ``Accept: application/json``."""
     headers = [(k, v) for k, v in (extra_headers or {}).items() if k.lower() != "content-type"]
     if wants_form(dialect, accept):
@@ -62,9 +69,15 @@ def _form_value(value: Any) -> str:
     return str(value)
 
 
-def error_payload(dialect: Dialect, endpoint: str, error: str, description: str | None,
-                  canonical: str | None = None, interval: int | None = None,
-                  status: int = 400) -> tuple[int, dict[str, Any]]:
+def error_payload(
+    dialect: Dialect,
+    endpoint: str,
+    error: str,
+    description: str | None,
+    canonical: str | None = None,
+    interval: int | None = None,
+    status: int = 400,
+) -> tuple[int, dict[str, Any]]:
     """The status and body of an OAuth error as this dialect sends it from ``endpoint``."""
     name = error
     if canonical and canonical in dialect.error_names:

@@ -14,7 +14,17 @@ MAX_USER_CODE = 32  # Auth0 allows 20 including separators; Google asks for room
 # Bidi controls (U+200E/F, U+202A-202E, U+2066-2069), zero-width and BOM characters, and the
 # line/paragraph separators U+2028/9 (renderers and some terminals break the line on them).
 _INVISIBLE = (
-    0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, 0x061C, 0x180E, 0x2028, 0x2029
+    0x200B,
+    0x200C,
+    0x200D,
+    0x200E,
+    0x200F,
+    0x2060,
+    0xFEFF,
+    0x061C,
+    0x180E,
+    0x2028,
+    0x2029,
 )
 
 

@@ -23,8 +23,13 @@ from device_app.display.base import Display, DisplayError
 __all__ = ["Display", "DisplayError", "open_display"]
 
 
-def open_display(board: Board, *, offscreen: bool = False, sysfs_root: Path = Path("/sys"),
-                 framebuffer: str | None = None) -> Display:
+def open_display(
+    board: Board,
+    *,
+    offscreen: bool = False,
+    sysfs_root: Path = Path("/sys"),
+    framebuffer: str | None = None,
+) -> Display:
     """Open the board's display. ``offscreen=True`` forces the dummy driver (tests, screenshots).
 
     ``sysfs_root`` and ``framebuffer`` let tests point at a fake ``/sys`` and a plain file.

@@ -46,8 +46,9 @@ class Display:
         """Show the changed parts of ``surface`` (all of it when ``dirty_rects`` is None)."""
         if self._closed:
             raise DisplayError("present() after close()")
-        rects = clip_rects(None if dirty_rects is None else [pygame.Rect(r) for r in dirty_rects],
-                           self.size)
+        rects = clip_rects(
+            None if dirty_rects is None else [pygame.Rect(r) for r in dirty_rects], self.size
+        )
         if self.panel is self.surface:
             changed = rects
         else:
@@ -78,8 +79,9 @@ class Display:
         self.close()
 
 
-def start_video(drivers: Sequence[str], size: tuple[int, int], flags: int,
-                caption: str = "device-app") -> tuple[str, pygame.Surface]:
+def start_video(
+    drivers: Sequence[str], size: tuple[int, int], flags: int, caption: str = "device-app"
+) -> tuple[str, pygame.Surface]:
     """Try SDL video drivers in order until one opens a ``size`` screen.
 
     ``""`` in ``drivers`` lets SDL choose. Returns (driver SDL reports, screen surface);

@@ -41,15 +41,18 @@ def measure(board: Board, n: int = 20) -> list[str]:
             part = _per_call_ms(d, [small], n * 5)
         finally:
             d.close()
-    return [f"{board.name} {w}x{h} rotation {board.rotation}: full frame {full:.2f} ms, "
-            f"{small[2]}x{small[3]} rectangle {part:.3f} ms"]
+    return [
+        f"{board.name} {w}x{h} rotation {board.rotation}: full frame {full:.2f} ms, "
+        f"{small[2]}x{small[3]} rectangle {part:.3f} ms"
+    ]
 
 
 def main(argv: list[str]) -> int:
     """Measure the named boards (default: every shipped board, plus 1080p turned 90°)."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     boards = [load_board(n) for n in argv] or [
-        load_board(n) for n in ("spi-480x320", "pi-dsi-7in", "pi-hdmi-1080p", "tv-4k")]
+        load_board(n) for n in ("spi-480x320", "pi-dsi-7in", "pi-hdmi-1080p", "tv-4k")
+    ]
     if not argv:
         boards.append(dataclasses.replace(load_board("pi-hdmi-1080p"), rotation=90))
     for b in boards:

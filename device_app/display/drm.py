@@ -57,8 +57,11 @@ def pick_card(sysfs_root: Path = Path("/sys"), prefer: Sequence[str] = ()) -> in
     return found[0][0] if found else None
 
 
-def select_kmsdrm_card(sysfs_root: Path = Path("/sys"), prefer: Sequence[str] = (),
-                       environ: MutableMapping[str, str] | None = None) -> int | None:
+def select_kmsdrm_card(
+    sysfs_root: Path = Path("/sys"),
+    prefer: Sequence[str] = (),
+    environ: MutableMapping[str, str] | None = None,
+) -> int | None:
     """Set ``SDL_KMSDRM_DEVICE_INDEX`` to the connected card unless the user already set it.
 
     Returns the index in effect (None when neither the user nor sysfs gives one).

@@ -52,8 +52,10 @@ def read_geometry(device: str, sysfs_root: Path = Path("/sys")) -> FbGeometry | 
     except (OSError, ValueError, UnicodeDecodeError):
         return None
     if bpp not in _BY_BPP:
-        raise DisplayError(f"{device}: {bpp} bits per pixel is not supported (use a 16-bit "
-                           "RGB565 or a 32-bit XRGB8888 framebuffer)")
+        raise DisplayError(
+            f"{device}: {bpp} bits per pixel is not supported (use a 16-bit "
+            "RGB565 or a 32-bit XRGB8888 framebuffer)"
+        )
     try:
         stride = int((base / "stride").read_text(encoding="ascii").strip())
     except (OSError, ValueError, UnicodeDecodeError):
@@ -70,13 +72,17 @@ def resolve_geometry(board: Board, device: str, sysfs_root: Path) -> FbGeometry:
         log.info("%s: no sysfs geometry; assuming %dx%d %s", device, psize[0], psize[1], fmt)
         return FbGeometry(psize[0], psize[1], fmt, psize[0] * FORMATS[fmt][0] // 8)
     if board.framebuffer_format and board.framebuffer_format != geo.fmt:
-        raise DisplayError(f"{device} is {geo.fmt} but board {board.source or board.name} says "
-                           f"framebuffer_format = {board.framebuffer_format!r}; fix the board "
-                           "file or leave it empty to follow the device")
+        raise DisplayError(
+            f"{device} is {geo.fmt} but board {board.source or board.name} says "
+            f"framebuffer_format = {board.framebuffer_format!r}; fix the board "
+            "file or leave it empty to follow the device"
+        )
     if psize[0] > geo.width or psize[1] > geo.height:
         hint = " (try rotation = 90)" if (psize[1], psize[0]) == (geo.width, geo.height) else ""
-        raise DisplayError(f"{device} is {geo.width}x{geo.height} but board {board.name} needs "
-                           f"{psize[0]}x{psize[1]} after rotation{hint}")
+        raise DisplayError(
+            f"{device} is {geo.width}x{geo.height} but board {board.name} needs "
+            f"{psize[0]}x{psize[1]} after rotation{hint}"
+        )
     return geo
 
 
@@ -106,8 +112,7 @@ class FramebufferWriter:
                 hint = " (add the service user to the video group)"
             elif e.errno == errno.ENOENT:
                 hint = " (is the panel's dtoverlay in config.txt and the panel connected?)"
-            raise DisplayError(f"cannot open framebuffer {device}: {e.strerror}{hint}") \
-                from None
+            raise DisplayError(f"cannot open framebuffer {device}: {e.strerror}{hint}") from None
 
     def write(self, panel: pygame.Surface, spans: list[tuple[int, int]]) -> int:
         """Copy the row spans of ``panel`` to the device; returns bytes written."""
@@ -121,10 +126,12 @@ class FramebufferWriter:
             with memoryview(cast(Any, buf)) as view:  # BufferProxy speaks the buffer protocol
                 for start, end in spans:
                     if pitch == stride == row_bytes:
-                        chunks = [(start * stride, view[start * pitch:end * pitch])]
+                        chunks = [(start * stride, view[start * pitch : end * pitch])]
                     else:
-                        chunks = [(y * stride, view[y * pitch:y * pitch + row_bytes])
-                                  for y in range(start, end)]
+                        chunks = [
+                            (y * stride, view[y * pitch : y * pitch + row_bytes])
+                            for y in range(start, end)
+                        ]
                     for offset, data in chunks:
                         written += self._pwrite(self._native_to_le(data, bytes_pp), offset)
         finally:
@@ -145,8 +152,7 @@ class FramebufferWriter:
             try:
                 n = os.pwrite(self.fd, data[total:], offset + total)
             except OSError as e:
-                raise DisplayError(f"writing to {self.device} failed: {e.strerror}") \
-                    from None
+                raise DisplayError(f"writing to {self.device} failed: {e.strerror}") from None
             if n <= 0:
                 raise DisplayError(f"writing to {self.device} failed: device full")
             total += n
@@ -160,14 +166,14 @@ class FramebufferWriter:
 class FramebufferDisplay(Display):
     """Draw with SDL's dummy driver; present copies changed rows to the framebuffer device."""
 
-    def __init__(self, board: Board, device: str | None = None,
-                 sysfs_root: Path = Path("/sys")) -> None:
+    def __init__(
+        self, board: Board, device: str | None = None, sysfs_root: Path = Path("/sys")
+    ) -> None:
         device = device or board.framebuffer
         geo = resolve_geometry(board, device, sysfs_root)
         self.writer = FramebufferWriter(device, geo)
         try:
-            self.driver, screen = start_video(["dummy"], board.size, 0,
-                                              "device-app: " + board.name)
+            self.driver, screen = start_video(["dummy"], board.size, 0, "device-app: " + board.name)
         except DisplayError:
             self.writer.close()
             raise

@@ -57,8 +57,9 @@ def clip_rects(rects: list[pygame.Rect] | None, size: tuple[int, int]) -> list[p
     return [r for r in out if r.w > 0 and r.h > 0]
 
 
-def blit_rotated(src: pygame.Surface, dst: pygame.Surface, rects: list[pygame.Rect],
-                 rotation: int) -> list[pygame.Rect]:
+def blit_rotated(
+    src: pygame.Surface, dst: pygame.Surface, rects: list[pygame.Rect], rotation: int
+) -> list[pygame.Rect]:
     """Copy ``rects`` of the logical ``src`` onto the panel surface ``dst``, turned.
 
     Returns the panel rectangles that changed.

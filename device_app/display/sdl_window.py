@@ -16,8 +16,11 @@ class WindowDisplay(Display):
     """A real SDL screen (window or kmsdrm); rotated boards draw off-screen first."""
 
     def __init__(self, board: Board, sysfs_root: Path = Path("/sys")) -> None:
-        drivers = [board.video_driver, *board.video_fallbacks] if (
-            board.video_driver or board.video_fallbacks) else [""]
+        drivers = (
+            [board.video_driver, *board.video_fallbacks]
+            if (board.video_driver or board.video_fallbacks)
+            else [""]
+        )
         if board.display == "kmsdrm" and board.video_driver != "kmsdrm":
             drivers.insert(0, "kmsdrm")
         if "kmsdrm" in drivers:

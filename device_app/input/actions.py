@@ -33,7 +33,16 @@ DIGIT_8 = "digit_8"
 DIGIT_9 = "digit_9"
 
 DIGITS: tuple[str, ...] = (
-    DIGIT_0, DIGIT_1, DIGIT_2, DIGIT_3, DIGIT_4, DIGIT_5, DIGIT_6, DIGIT_7, DIGIT_8, DIGIT_9,
+    DIGIT_0,
+    DIGIT_1,
+    DIGIT_2,
+    DIGIT_3,
+    DIGIT_4,
+    DIGIT_5,
+    DIGIT_6,
+    DIGIT_7,
+    DIGIT_8,
+    DIGIT_9,
 )
 NAVIGATION: tuple[str, ...] = (UP, DOWN, LEFT, RIGHT)
 COLOURS: tuple[str, ...] = (RED, GREEN, YELLOW, BLUE)

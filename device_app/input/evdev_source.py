@@ -37,8 +37,16 @@ REPEAT_SUPPRESS = 0.150  # seconds; TV_UX.md section 4: "suppress IR auto-repeat
 RESCAN_INTERVAL = 2.0  # seconds between /dev/input scans: a plugged remote works within ~2 s
 # Keys SDL2 reports as "unknown" (SDL release-2.32.x src/events/scancodes_linux.h, quoted in
 # TV_UX.md section 4). When SDL also reads the same devices, only these come from evdev.
-SDL_BLIND_KEYS = ("KEY_OK", "KEY_SELECT", "KEY_EXIT", "KEY_INFO",
-                  "KEY_RED", "KEY_GREEN", "KEY_YELLOW", "KEY_BLUE")
+SDL_BLIND_KEYS = (
+    "KEY_OK",
+    "KEY_SELECT",
+    "KEY_EXIT",
+    "KEY_INFO",
+    "KEY_RED",
+    "KEY_GREEN",
+    "KEY_YELLOW",
+    "KEY_BLUE",
+)
 _GONE = (errno.ENODEV, errno.ENXIO, errno.EIO, errno.EBADF)
 
 
@@ -140,13 +148,15 @@ class EvdevSource:
         try:
             names = sorted(n for n in os.listdir(self.input_dir) if n.startswith("event"))
         except OSError as e:
-            self._once("dir", logging.WARNING, "evdev: cannot list %s: %s", self.input_dir,
-                       e.strerror)
+            self._once(
+                "dir", logging.WARNING, "evdev: cannot list %s: %s", self.input_dir, e.strerror
+            )
             names = []
         paths = [os.path.join(self.input_dir, n) for n in names]
         for p in self.patterns:
-            if p.startswith("/") and os.path.realpath(p) not in {os.path.realpath(q)
-                                                                  for q in paths}:
+            if p.startswith("/") and os.path.realpath(p) not in {
+                os.path.realpath(q) for q in paths
+            }:
                 paths.append(p)
         return paths
 
@@ -176,8 +186,14 @@ class EvdevSource:
                 dev = self.open_device(path)
             except OSError as e:
                 hint = " (add the user to the input group)" if e.errno == errno.EACCES else ""
-                self._once("open:" + path, logging.INFO, "evdev: cannot open %s: %s%s", path,
-                           e.strerror, hint)
+                self._once(
+                    "open:" + path,
+                    logging.INFO,
+                    "evdev: cannot open %s: %s%s",
+                    path,
+                    e.strerror,
+                    hint,
+                )
                 continue
             if not self._wanted(dev):
                 dev.close()
@@ -188,18 +204,28 @@ class EvdevSource:
                 try:
                     dev.grab()
                 except OSError as e:
-                    self._once("grab:" + path, logging.WARNING,
-                               "evdev: cannot grab %s (%s): %s; reading it shared", path,
-                               dev.name, e.strerror)
+                    self._once(
+                        "grab:" + path,
+                        logging.WARNING,
+                        "evdev: cannot grab %s (%s): %s; reading it shared",
+                        path,
+                        dev.name,
+                        e.strerror,
+                    )
             self.open[path] = dev
             self._said.discard("gone:" + path)
             log.info("evdev: reading %s (%s)%s", path, dev.name, " grabbed" if self.grab else "")
             opened.append(path)
         for p in self.patterns:
             if not any(self._matches(p, d) for d in self.open.values()):
-                self._once("missing:" + p, logging.WARNING,
-                           "evdev: no input device matches %r yet; carrying on without it and "
-                           "checking again every %.0f s", p, self.rescan_interval)
+                self._once(
+                    "missing:" + p,
+                    logging.WARNING,
+                    "evdev: no input device matches %r yet; carrying on without it and "
+                    "checking again every %.0f s",
+                    p,
+                    self.rescan_interval,
+                )
             else:
                 self._said.discard("missing:" + p)
         return opened
@@ -236,8 +262,14 @@ class EvdevSource:
             dev.close()
         except OSError:
             pass
-        self._once("gone:" + path, logging.WARNING,
-                   "evdev: %s (%s) %s; carrying on with the other inputs", path, dev.name, why)
+        self._once(
+            "gone:" + path,
+            logging.WARNING,
+            "evdev: %s (%s) %s; carrying on with the other inputs",
+            path,
+            dev.name,
+            why,
+        )
 
     def read_device(self, path: str) -> int:
         """Read what a device has ready; returns how many actions were posted."""

@@ -36,9 +36,14 @@ def evdev_available() -> bool:
 class InputHub:
     """The board's threaded input sources; ``start()`` / ``stop()``; actions go to ``post``."""
 
-    def __init__(self, board: Board, post: Callable[[str], None], *,
-                 input_dir: str = "/dev/input",
-                 open_device: Callable[[str], DeviceLike] | None = None) -> None:
+    def __init__(
+        self,
+        board: Board,
+        post: Callable[[str], None],
+        *,
+        input_dir: str = "/dev/input",
+        open_device: Callable[[str], DeviceLike] | None = None,
+    ) -> None:
         self.board = board
         self.post = post
         self.sources: list[_Source] = []
@@ -50,20 +55,28 @@ class InputHub:
 
     def _add_evdev(self, input_dir: str, open_device: Callable[[str], DeviceLike] | None) -> None:
         if open_device is None and not evdev_available():
-            self._problem("python-evdev is not installed, so IR, CEC and GPIO keys are off "
-                          "(install it with: pip install evdev, or apt install python3-evdev)")
+            self._problem(
+                "python-evdev is not installed, so IR, CEC and GPIO keys are off "
+                "(install it with: pip install evdev, or apt install python3-evdev)"
+            )
             return
         # SDL reads the same devices for the keyboard source unless we grab them, and it
         # already maps the ordinary keys; then evdev only adds the keys SDL cannot see.
         sdl_reads_input = self.board.display in ("window", "kmsdrm")
         shared = "keyboard" in self.board.input_sources and sdl_reads_input
         only = SDL_BLIND_KEYS if shared and not self.board.evdev_grab else None
-        self.sources.append(EvdevSource(
-            self.board.keymap, self.post, devices=self.board.evdev_devices,
-            grab=self.board.evdev_grab, only_keys=only,
-            repeat_suppress=self.board.repeat_suppress_ms / 1000.0, input_dir=input_dir,
-            open_device=open_device,
-        ))
+        self.sources.append(
+            EvdevSource(
+                self.board.keymap,
+                self.post,
+                devices=self.board.evdev_devices,
+                grab=self.board.evdev_grab,
+                only_keys=only,
+                repeat_suppress=self.board.repeat_suppress_ms / 1000.0,
+                input_dir=input_dir,
+                open_device=open_device,
+            )
+        )
 
     def _add_scripted(self) -> None:
         try:

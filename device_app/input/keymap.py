@@ -85,14 +85,16 @@ def check_entry(key: str, action: str) -> None:
     if action != UNBIND and action not in ALL_ACTIONS:
         known = ", ".join(sorted(ALL_ACTIONS))
         raise KeymapError(
-            key, f"unknown action {action!r} for key {key!r} (expected one of: {known}, "
+            key,
+            f"unknown action {action!r} for key {key!r} (expected one of: {known}, "
             f"or {UNBIND!r} to unbind)",
         )
     if is_evdev_name(key):
         codes = _evdev_codes()
         if not _EVDEV_NAME.match(key) or (codes is not None and key not in codes):
             raise KeymapError(
-                key, f"unknown evdev key name {key!r} (expected a KEY_* name from "
+                key,
+                f"unknown evdev key name {key!r} (expected a KEY_* name from "
                 "linux/input-event-codes.h, e.g. KEY_OK)",
             )
         return
@@ -100,8 +102,9 @@ def check_entry(key: str, action: str) -> None:
         raise KeymapError(key, f"evdev key names are upper case: write {key.upper()!r}")
     if not key.strip() or sdl_key_code(key) is None:
         raise KeymapError(
-            key, f"unknown SDL key name {key!r} (expected a name such as \"return\", "
-            "\"escape\", \"up\", \"f1\", \"keypad enter\")",
+            key,
+            f'unknown SDL key name {key!r} (expected a name such as "return", '
+            '"escape", "up", "f1", "keypad enter")',
         )
 
 

@@ -45,16 +45,24 @@ def parse_steps(raw: Sequence[Any], source: str = "<script>") -> list[Step]:
         elif isinstance(item, (list, tuple)) and len(item) == 2:
             at, action = item
         else:
-            raise ScriptError(f"{where}: expected {{at = seconds, action = \"...\"}}")
-        if isinstance(at, bool) or not isinstance(at, (int, float)) or not math.isfinite(at) \
-                or at < 0:
+            raise ScriptError(f'{where}: expected {{at = seconds, action = "..."}}')
+        if (
+            isinstance(at, bool)
+            or not isinstance(at, (int, float))
+            or not math.isfinite(at)
+            or at < 0
+        ):
             raise ScriptError(f"{where}: at must be a number of seconds >= 0, not {at!r}")
         if action not in ALL_ACTIONS:
-            raise ScriptError(f"{where}: unknown action {action!r} (expected one of: "
-                              f"{', '.join(sorted(ALL_ACTIONS))})")
+            raise ScriptError(
+                f"{where}: unknown action {action!r} (expected one of: "
+                f"{', '.join(sorted(ALL_ACTIONS))})"
+            )
         if steps and at < steps[-1].at:
-            raise ScriptError(f"{where}: at = {at} is earlier than the step before "
-                              f"({steps[-1].at}); steps must be in time order")
+            raise ScriptError(
+                f"{where}: at = {at} is earlier than the step before "
+                f"({steps[-1].at}); steps must be in time order"
+            )
         steps.append(Step(float(at), str(action)))
     return steps
 
@@ -72,8 +80,9 @@ def load_script(path: str | Path) -> tuple[list[Step], bool]:
     try:
         data = json.loads(text) if p.suffix == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as e:
-        raise ScriptError(f"{p}: not valid {'JSON' if p.suffix == '.json' else 'TOML'}: {e}") \
-            from None
+        raise ScriptError(
+            f"{p}: not valid {'JSON' if p.suffix == '.json' else 'TOML'}: {e}"
+        ) from None
     loop = False
     if isinstance(data, dict):
         unknown = sorted(set(data) - {"step", "steps", "loop"})
@@ -95,9 +104,15 @@ class ScriptedSource:
     semantics); tests pass one that advances a fake clock instead of sleeping.
     """
 
-    def __init__(self, steps: Sequence[Step], post: Callable[[str], None], *, loop: bool = False,
-                 clock: Callable[[], float] = time.monotonic,
-                 wait: Callable[[float], bool] | None = None) -> None:
+    def __init__(
+        self,
+        steps: Sequence[Step],
+        post: Callable[[str], None],
+        *,
+        loop: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        wait: Callable[[float], bool] | None = None,
+    ) -> None:
         self.steps = list(steps)
         self.post = post
         self.loop = loop and bool(self.steps)

@@ -85,8 +85,10 @@ def error_category(exc: BaseException) -> tuple[str, str]:
         return "configuration", ""
     if isinstance(exc, errors.OAuthError):
         cat = str(getattr(exc, "category", "") or "")
-        return (cat if cat in ("configuration", "bad_code") else "protocol",
-                str(getattr(exc, "error", "") or ""))
+        return (
+            cat if cat in ("configuration", "bad_code") else "protocol",
+            str(getattr(exc, "error", "") or ""),
+        )
     return "protocol", ""
 
 
@@ -104,8 +106,10 @@ def _reauth_class() -> type[BaseException]:
     try:
         from device_app.session import ReauthRequired
     except ImportError:  # pragma: no cover - the session module ships with the package
+
         class ReauthRequired(Exception):  # type: ignore[no-redef]
             """Never raised: stands in when the session module is missing."""
+
     return ReauthRequired
 
 
@@ -139,23 +143,35 @@ def open_display(board: Board, offscreen: bool = False) -> DisplayLike:
 class App:
     """The activation-screen app for one board and one session."""
 
-    def __init__(self, board: Board, session: SessionLike, *, events: EventLog | None = None,
-                 theme: str | None = None, language: str | None = None,
-                 clock: Callable[[], float] = time.monotonic,
-                 display: DisplayLike | None = None, offscreen: bool = False) -> None:
+    def __init__(
+        self,
+        board: Board,
+        session: SessionLike,
+        *,
+        events: EventLog | None = None,
+        theme: str | None = None,
+        language: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        display: DisplayLike | None = None,
+        offscreen: bool = False,
+    ) -> None:
         self.board = board
         self.session = session
         self.events = events
         self.clock = clock
-        self.language = (i18n.choose_language(language, environ={}) if language
-                         else i18n.choose_language(board.locale))
+        self.language = (
+            i18n.choose_language(language, environ={})
+            if language
+            else i18n.choose_language(board.locale)
+        )
         self.tr = i18n.translator(self.language)
         self.theme = themes.load_theme(theme or board.theme)
         k = board.kiosk
         self.controller = ctl.Controller(
             getattr(session, "device_name", "") or board.device_name,
-            ctl.KioskSettings(k.enabled, k.sign_out_after, k.renew_expired_code,
-                              k.retry_backoff_max),
+            ctl.KioskSettings(
+                k.enabled, k.sign_out_after, k.renew_expired_code, k.retry_backoff_max
+            ),
         )
         self._display = display
         self._offscreen = offscreen
@@ -289,7 +305,7 @@ class App:
         buttons = list(self.controller.state.buttons)
         for box in self.renderer.boxes():
             if box.name.startswith("button_") and pygame.Rect(box.rect).collidepoint(x, y):
-                name = box.name[len("button_"):]
+                name = box.name[len("button_") :]
                 if name in buttons:
                     self.controller.state.focus = buttons.index(name)
                     self.controller.on_action("select", now)
@@ -341,8 +357,12 @@ class App:
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # no ALSA noise (TV_UX.md §3.1)
         display = self._display or open_display(self.board, self._offscreen)
         self._display = display
-        insets = Insets(self.board.safe_area.top, self.board.safe_area.right,
-                        self.board.safe_area.bottom, self.board.safe_area.left)
+        insets = Insets(
+            self.board.safe_area.top,
+            self.board.safe_area.right,
+            self.board.safe_area.bottom,
+            self.board.safe_area.left,
+        )
         self.renderer = Renderer(display.surface, self.theme, self.tr, insets)
         self._running = True
         started = self.clock()
@@ -428,4 +448,3 @@ class App:
             self._display.close()
         if self.events is not None:
             self.events.close()
-

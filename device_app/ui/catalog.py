@@ -95,10 +95,14 @@ def extract(paths: list[Path]) -> list[str]:
     for path in paths:
         tree = ast.parse(path.read_text("utf-8"), str(path))
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id in ("N_", "tr") and node.args
-                    and isinstance(node.args[0], ast.Constant)
-                    and isinstance(node.args[0].value, str)):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("N_", "tr")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
                 if node.args[0].value not in found:
                     found.append(node.args[0].value)
     return found

@@ -45,8 +45,11 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     if language is not None:
         language = i18n.choose_language(language, environ={})
         if language != args.locale.split("_")[0].lower():
-            return _fail("no translation for %r (available: %s)" % (
-                args.locale, ", ".join(["en", *i18n.available_languages()])), 2)
+            return _fail(
+                "no translation for %r (available: %s)"
+                % (args.locale, ", ".join(["en", *i18n.available_languages()])),
+                2,
+            )
     import pygame
 
     try:
@@ -79,8 +82,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             events = EventLog(args.events, time.monotonic)
         except OSError as e:
-            return _fail("cannot write the event log %s: %s" % (args.events, e.strerror or e),
-                         EXIT_CONFIGURATION)
+            return _fail(
+                "cannot write the event log %s: %s" % (args.events, e.strerror or e),
+                EXIT_CONFIGURATION,
+            )
         events.write({"event": "start", "board": board.name, "pid": os.getpid()})
     from device_app.cli_support import make_session
 
@@ -88,8 +93,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from device_app.ui.app import App
 
     try:
-        app = App(board, session, events=events, theme=args.theme or None,
-                  language=args.locale or None)
+        app = App(
+            board, session, events=events, theme=args.theme or None, language=args.locale or None
+        )
     except themes.ThemeError as e:
         return _fail(str(e), EXIT_CONFIGURATION)
     from device_app.display import DisplayError
@@ -104,12 +110,19 @@ def register(subparsers: Any) -> None:
     """Add ``run`` and ``screenshot`` to the CLI's subparsers."""
     p = subparsers.add_parser("run", help="show the activation screen on a TV / window")
     p.add_argument("--board", default="desktop", help="board name or TOML file (default: desktop)")
-    p.add_argument("--events", metavar="FILE",
-                   help="append JSON lines with monotonic times: flow events and screens")
+    p.add_argument(
+        "--events",
+        metavar="FILE",
+        help="append JSON lines with monotonic times: flow events and screens",
+    )
     p.add_argument("--theme", help="override the board's theme (dark, light, high-contrast)")
     p.add_argument("--locale", help="override the language (e.g. it, en)")
-    p.add_argument("--exit-after", type=float, metavar="SECONDS",
-                   help="quit after this many seconds (benchmarks, demos)")
+    p.add_argument(
+        "--exit-after",
+        type=float,
+        metavar="SECONDS",
+        help="quit after this many seconds (benchmarks, demos)",
+    )
     try:
         from device_app.config import add_provider_arguments
     except ImportError:  # pragma: no cover - config ships with the package
@@ -120,8 +133,12 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser("screenshot", help="render a screen with sample data to a PNG")
     p.add_argument("--board", default="desktop", help="board name or TOML file")
-    p.add_argument("--screen", required=True, help="one of: starting, activation, "
-                   "reconnecting, expired, denied, error, signed_in, home, confirm_sign_out")
+    p.add_argument(
+        "--screen",
+        required=True,
+        help="one of: starting, activation, "
+        "reconnecting, expired, denied, error, signed_in, home, confirm_sign_out",
+    )
     p.add_argument("--locale", help="language (default: the board's, else the environment)")
     p.add_argument("--theme", help="theme name (default: the board's)")
     p.add_argument("--out", required=True, metavar="FILE.png")

@@ -121,8 +121,9 @@ class Controller:
             self.gen += 1  # anything the old worker still posts is now stale
             self._busy = ""
 
-    def _show(self, screen: str, buttons: tuple[str, ...] = (), why: str | None = None,
-              focus: int = 0) -> None:
+    def _show(
+        self, screen: str, buttons: tuple[str, ...] = (), why: str | None = None, focus: int = 0
+    ) -> None:
         s = self.state
         s.screen = screen
         s.buttons = buttons
@@ -146,8 +147,9 @@ class Controller:
         else:
             self._new_code(vm.WHY_CODE)
 
-    def on_flow_event(self, gen: int, kind: str, public: Mapping[str, Any], now: float,
-                      final: bool = False) -> None:
+    def on_flow_event(
+        self, gen: int, kind: str, public: Mapping[str, Any], now: float, final: bool = False
+    ) -> None:
         """A flow event from the login worker started with generation ``gen``."""
         if gen != self.gen or self._busy != "login":
             return  # stale: from a login that was cancelled or already finished
@@ -229,8 +231,9 @@ class Controller:
         if gen != self.gen or self._busy != "login":
             return
         self._busy = ""
-        self._fail(vm.ErrorInfo(category if category in vm.CATEGORIES else "protocol", error),
-                   "login", now)
+        self._fail(
+            vm.ErrorInfo(category if category in vm.CATEGORIES else "protocol", error), "login", now
+        )
 
     def on_userinfo(self, gen: int, info: Mapping[str, Any], now: float) -> None:
         """The account details arrived."""
@@ -256,8 +259,9 @@ class Controller:
         if self.kiosk.enabled:
             self._set_auto(now + self.kiosk.sign_out_after, "sign_out")
 
-    def on_userinfo_failed(self, gen: int, reauth: bool, category: str, error: str,
-                           now: float) -> None:
+    def on_userinfo_failed(
+        self, gen: int, reauth: bool, category: str, error: str, now: float
+    ) -> None:
         """userinfo raised: ReauthRequired (``reauth``) or another DeviceAppError."""
         if gen != self.gen or self._busy != "userinfo":
             return
@@ -272,8 +276,11 @@ class Controller:
             self._failures = 0
             self._sign_out()
             return
-        self._fail(vm.ErrorInfo(category if category in vm.CATEGORIES else "network", error),
-                   "userinfo", now)
+        self._fail(
+            vm.ErrorInfo(category if category in vm.CATEGORIES else "network", error),
+            "userinfo",
+            now,
+        )
 
     def on_signed_out(self, gen: int, now: float) -> None:
         """logout finished (whatever it returned, local tokens are gone): get a new code."""
@@ -308,8 +315,11 @@ class Controller:
                 self._new_code()
             elif what == "retry":
                 self._retry()
-        if (s.screen in vm.CODE_SCREENS and s.code is not None
-                and now >= s.code.expires_at + LOCAL_EXPIRY_GRACE):
+        if (
+            s.screen in vm.CODE_SCREENS
+            and s.code is not None
+            and now >= s.code.expires_at + LOCAL_EXPIRY_GRACE
+        ):
             self._cancel_login()
             self._expired(now, cancelled=False)
 
@@ -319,7 +329,8 @@ class Controller:
         if action == "info":
             if s.screen in vm.CODE_SCREENS and s.code is not None:
                 self._commands.append(
-                    Command("speak", self.gen, (s.code.user_code, s.code.verification_uri)))
+                    Command("speak", self.gen, (s.code.user_code, s.code.verification_uri))
+                )
             return
         if action in ("left", "up") and s.buttons:
             s.focus = max(0, s.focus - 1)

@@ -24,8 +24,7 @@ class EventLog:
 
     def write(self, record: Mapping[str, Any]) -> None:
         """Write ``{"t": now, **record}``."""
-        line = json.dumps({"t": round(self._clock(), 6), **record}, ensure_ascii=False,
-                          default=str)
+        line = json.dumps({"t": round(self._clock(), 6), **record}, ensure_ascii=False, default=str)
         with self._lock:
             if self._file is not None:
                 self._file.write(line + "\n")

@@ -24,14 +24,33 @@ Rect = tuple[int, int, int, int]  # x, y, w, h
 
 # Preferred size as a fraction of the safe-area height (1080p: 972 px).
 PREF = {
-    sc.TITLE: 0.075, sc.BODY: 0.040, sc.HINT: 0.036, sc.DETAIL: 0.036, sc.STATUS: 0.036,
-    sc.FOOTER: 0.030, sc.BUTTON: 0.040,
-    sc.HEADING: 0.058, sc.STEP: 0.038, sc.URI: 0.054, sc.CODE: 0.140, sc.COUNTDOWN: 0.036,
+    sc.TITLE: 0.075,
+    sc.BODY: 0.040,
+    sc.HINT: 0.036,
+    sc.DETAIL: 0.036,
+    sc.STATUS: 0.036,
+    sc.FOOTER: 0.030,
+    sc.BUTTON: 0.040,
+    sc.HEADING: 0.058,
+    sc.STEP: 0.038,
+    sc.URI: 0.054,
+    sc.CODE: 0.140,
+    sc.COUNTDOWN: 0.036,
     sc.CAPTION: 0.030,
 }
 MAX_LINES = {
-    sc.TITLE: 2, sc.BODY: 4, sc.HINT: 3, sc.DETAIL: 1, sc.STATUS: 1, sc.FOOTER: 2,
-    sc.BUTTON: 1, sc.HEADING: 2, sc.STEP: 2, sc.URI: 3, sc.CODE: 1, sc.COUNTDOWN: 1,
+    sc.TITLE: 2,
+    sc.BODY: 4,
+    sc.HINT: 3,
+    sc.DETAIL: 1,
+    sc.STATUS: 1,
+    sc.FOOTER: 2,
+    sc.BUTTON: 1,
+    sc.HEADING: 2,
+    sc.STEP: 2,
+    sc.URI: 3,
+    sc.CODE: 1,
+    sc.COUNTDOWN: 1,
     sc.CAPTION: 2,
 }
 # Text floor: 24 px at 1080p (TV_UX.md §1.2: "never below 24"), 10 px on tiny panels.
@@ -92,8 +111,9 @@ class Layout:
         return None
 
 
-def safe_rect(width: int, height: int, top: float, right: float, bottom: float,
-              left: float) -> Rect:
+def safe_rect(
+    width: int, height: int, top: float, right: float, bottom: float, left: float
+) -> Rect:
     """The title-safe rectangle: insets as fractions (left/right of width, top/bottom of height)."""
     x0 = round(width * left)
     y0 = round(height * top)
@@ -150,8 +170,9 @@ def ellipsize(m: Measurer, font: str, size: int, text: str, width: int) -> str:
     return cut.rstrip() + "…" if cut else ""
 
 
-def fit(m: Measurer, font: str, text: str, pref: int, floor: int, width: int, max_lines: int,
-        kind: str) -> tuple[int, list[str], bool]:
+def fit(
+    m: Measurer, font: str, text: str, pref: int, floor: int, width: int, max_lines: int, kind: str
+) -> tuple[int, list[str], bool]:
     """The largest size in [floor, pref] at which ``text`` wraps into ``max_lines`` lines.
 
     Returns (size, lines, ok); when even the floor is too big, the last line is ellipsized
@@ -174,7 +195,7 @@ def fit(m: Measurer, font: str, text: str, pref: int, floor: int, width: int, ma
             break
         size = max(floor, size - max(1, size // 16))
     kept = lines[: max_lines - 1]
-    rest = (" " if kind != sc.URI else "").join(lines[max_lines - 1:])
+    rest = (" " if kind != sc.URI else "").join(lines[max_lines - 1 :])
     kept.append(ellipsize(m, font, size, rest, width))
     return size, kept, False
 
@@ -189,8 +210,9 @@ class _Fitted:
     ok: bool
 
 
-def _fit_el(m: Measurer, el: Element, scale: float, safe_h: int, floor: int, width: int,
-            code_floor: int) -> _Fitted:
+def _fit_el(
+    m: Measurer, el: Element, scale: float, safe_h: int, floor: int, width: int, code_floor: int
+) -> _Fitted:
     pref = round(PREF[el.kind] * safe_h * scale)
     fl = code_floor if el.kind == sc.CODE else floor
     sample = el.template if el.dynamic and el.template else el.text
@@ -202,8 +224,9 @@ def _fit_el(m: Measurer, el: Element, scale: float, safe_h: int, floor: int, wid
     return _Fitted(el, size, lines, lh * len(lines), w, ok)
 
 
-def _fit_into(m: Measurer, el: Element, size: int, width: int,
-              max_lines: int) -> tuple[int, list[str]]:
+def _fit_into(
+    m: Measurer, el: Element, size: int, width: int, max_lines: int
+) -> tuple[int, list[str]]:
     """Fit a dynamic element's current text into a box made for its template."""
     floor = max(6, size * 2 // 3)
     s, lines, _ = fit(m, el.font, el.text, size, floor, width, max_lines, el.kind)
@@ -216,8 +239,19 @@ def refit(m: Measurer, box: Box, el: Element) -> Box:
     size = box.template_size or box.size
     max_lines = max(1, box.rect[3] // max(1, m.line_height(el.font, size)))
     s, lines = _fit_into(m, el, size, width, max_lines)
-    return Box(box.name, box.kind, box.rect, box.font, s, tuple(lines), el.colour, box.align,
-               el.focused, box.dynamic, box.template_size)
+    return Box(
+        box.name,
+        box.kind,
+        box.rect,
+        box.font,
+        s,
+        tuple(lines),
+        el.colour,
+        box.align,
+        el.focused,
+        box.dynamic,
+        box.template_size,
+    )
 
 
 def _gap(size: int) -> int:
@@ -226,8 +260,15 @@ def _gap(size: int) -> int:
 
 # Space above an element, in units of its own size: steps and paragraphs stand apart,
 # the code and the address sit close to the step that introduces them.
-GAP_BEFORE = {sc.STEP: 0.9, sc.URI: 0.2, sc.CODE: 0.15, sc.COUNTDOWN: 0.3, sc.BODY: 0.7,
-              sc.HINT: 0.7, sc.DETAIL: 0.3}
+GAP_BEFORE = {
+    sc.STEP: 0.9,
+    sc.URI: 0.2,
+    sc.CODE: 0.15,
+    sc.COUNTDOWN: 0.3,
+    sc.BODY: 0.7,
+    sc.HINT: 0.7,
+    sc.DETAIL: 0.3,
+}
 
 
 def _gap_before(f: _Fitted) -> int:
@@ -235,6 +276,7 @@ def _gap_before(f: _Fitted) -> int:
 
 
 # -- the message layout -----------------------------------------------------------------------
+
 
 def _button_metrics(m: Measurer, size: int, labels: Sequence[str]) -> tuple[list[int], int, int]:
     pad_x = max(4, round(size * 0.8))
@@ -261,9 +303,13 @@ def layout_message(comp: Composition, m: Measurer, w: int, h: int, safe: Rect) -
             if sum(widths) + bgap * max(0, len(widths) - 1) <= sw or bsize <= 6:
                 break
             bsize -= 1
-        total = (sum(f.height for f in fm) + sum(_gap_before(f) for f in fm[1:])
-                 + ((bh + _gap(bsize) * 2) if buttons else 0)
-                 + sum(f.height + _gap(f.size) for f in fb) + _gap(floor))
+        total = (
+            sum(f.height for f in fm)
+            + sum(_gap_before(f) for f in fm[1:])
+            + ((bh + _gap(bsize) * 2) if buttons else 0)
+            + sum(f.height + _gap(f.size) for f in fb)
+            + _gap(floor)
+        )
         ok = all(f.ok for f in fm + fb) and total <= sh
         best = (fm, fb, bsize, total, ok)
         if ok:
@@ -295,8 +341,21 @@ def layout_message(comp: Composition, m: Measurer, w: int, h: int, safe: Rect) -
         row = sum(widths) + bgap * (len(widths) - 1)
         x = sx + (sw - row) // 2
         for b, bw in zip(buttons, widths, strict=True):
-            boxes.append(Box(b.name, b.kind, (x, y, bw, bh), b.font, bsize, (b.text,),
-                             b.colour, "center", b.focused, True, bsize))
+            boxes.append(
+                Box(
+                    b.name,
+                    b.kind,
+                    (x, y, bw, bh),
+                    b.font,
+                    bsize,
+                    (b.text,),
+                    b.colour,
+                    "center",
+                    b.focused,
+                    True,
+                    bsize,
+                )
+            )
             x += bw + bgap
     problems = () if ok else ("text shrunk to the floor and cut",)
     return Layout(w, h, safe, tuple(boxes), mode="message", problems=problems)
@@ -304,22 +363,51 @@ def layout_message(comp: Composition, m: Measurer, w: int, h: int, safe: Rect) -
 
 def _box(f: _Fitted, rect: Rect, align: str) -> Box:
     e = f.el
-    return Box(e.name, e.kind, rect, e.font, f.size, tuple(f.lines), e.colour, align,
-               e.focused, e.dynamic, f.size)
+    return Box(
+        e.name,
+        e.kind,
+        rect,
+        e.font,
+        f.size,
+        tuple(f.lines),
+        e.colour,
+        align,
+        e.focused,
+        e.dynamic,
+        f.size,
+    )
 
 
 # -- the activation layout ---------------------------------------------------------------------
 
-def _column(m: Measurer, els: Sequence[Element], scale: float, sh: int, floor: int,
-            code_floor: int, width: int) -> tuple[list[_Fitted], int, bool]:
+
+def _column(
+    m: Measurer,
+    els: Sequence[Element],
+    scale: float,
+    sh: int,
+    floor: int,
+    code_floor: int,
+    width: int,
+) -> tuple[list[_Fitted], int, bool]:
     fitted = [_fit_el(m, e, scale, sh, floor, width, code_floor) for e in els]
     total = sum(f.height for f in fitted) + sum(_gap_before(f) for f in fitted[1:])
     return fitted, total, all(f.ok for f in fitted)
 
 
-def _try_activation(comp: Composition, m: Measurer, w: int, h: int, safe: Rect,
-                    modules: int, ppm: int, mode: str, drop: frozenset[str],
-                    force: bool, min_scale: float) -> Layout | None:
+def _try_activation(
+    comp: Composition,
+    m: Measurer,
+    w: int,
+    h: int,
+    safe: Rect,
+    modules: int,
+    ppm: int,
+    mode: str,
+    drop: frozenset[str],
+    force: bool,
+    min_scale: float,
+) -> Layout | None:
     sx, sy, sw, sh = safe
     floor = max(ABS_FLOOR, round(h * FLOOR_FRACTION))
     code_floor = max(12, round(sh * CODE_FLOOR_FRACTION))
@@ -395,8 +483,9 @@ def _try_activation(comp: Composition, m: Measurer, w: int, h: int, safe: Rect,
     return Layout(w, h, safe, tuple(boxes), (qx, qy, qr_side, qr_side), ppm, mode, problems)
 
 
-def layout_activation(comp: Composition, m: Measurer, w: int, h: int, safe: Rect,
-                      modules: int) -> Layout:
+def layout_activation(
+    comp: Composition, m: Measurer, w: int, h: int, safe: Rect, modules: int
+) -> Layout:
     """Code, URI and countdown beside (or above) a QR as large as the rest allows.
 
     ``modules`` is the QR's side in modules including the 4-module quiet zone. First pass:
@@ -414,26 +503,31 @@ def layout_activation(comp: Composition, m: Measurer, w: int, h: int, safe: Rect
     )
     # A QR at 3+ px per module is worth dropping the heading for on a small panel; only
     # when even that fails does it go down to MIN_PPM.
-    rounds = [(min_scale, drop, ppm) for lo, hi in ((GOOD_PPM, max_ppm), (MIN_PPM, GOOD_PPM - 1))
-              for min_scale, drop in passes for ppm in range(hi, lo - 1, -1)]
+    rounds = [
+        (min_scale, drop, ppm)
+        for lo, hi in ((GOOD_PPM, max_ppm), (MIN_PPM, GOOD_PPM - 1))
+        for min_scale, drop in passes
+        for ppm in range(hi, lo - 1, -1)
+    ]
     for min_scale, drop, ppm in rounds:
         for mode in modes:
             if mode == "side" and modules * ppm > sw * QR_MAX_WIDTH_SHARE:
                 continue
             if modules * ppm > sh:
                 continue
-            found = _try_activation(comp, m, w, h, safe, modules, ppm, mode, drop, False,
-                                    min_scale)
+            found = _try_activation(comp, m, w, h, safe, modules, ppm, mode, drop, False, min_scale)
             if found is not None:
                 return found
-    forced = _try_activation(comp, m, w, h, safe, modules, MIN_PPM, modes[0],
-                             passes[-1][1], True, 0.0)
+    forced = _try_activation(
+        comp, m, w, h, safe, modules, MIN_PPM, modes[0], passes[-1][1], True, 0.0
+    )
     assert forced is not None
     return forced
 
 
-def layout_screen(comp: Composition, m: Measurer, w: int, h: int, safe: Rect,
-                  qr_modules: int = 0) -> Layout:
+def layout_screen(
+    comp: Composition, m: Measurer, w: int, h: int, safe: Rect, qr_modules: int = 0
+) -> Layout:
     """The layout for a composition (activation or message)."""
     if comp.layout == "activation":
         return layout_activation(comp, m, w, h, safe, qr_modules)
@@ -447,5 +541,9 @@ def overlaps(a: Rect, b: Rect) -> bool:
 
 def inside(a: Rect, outer: Rect) -> bool:
     """True when ``a`` lies entirely within ``outer``."""
-    return (a[0] >= outer[0] and a[1] >= outer[1] and a[0] + a[2] <= outer[0] + outer[2]
-            and a[1] + a[3] <= outer[1] + outer[3])
+    return (
+        a[0] >= outer[0]
+        and a[1] >= outer[1]
+        and a[0] + a[2] <= outer[0] + outer[2]
+        and a[1] + a[3] <= outer[1] + outer[3]
+    )

@@ -17,8 +17,9 @@ Colour = tuple[int, int, int]
 def matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
     """Rows of modules (True = dark), quiet zone included. Level M (TV_UX.md §2: screens
     are not damaged, so M's 15 % recovery is plenty and keeps the version small)."""
-    code = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_M, box_size=1,
-                         border=QUIET_ZONE)
+    code = qrcode.QRCode(
+        version=None, error_correction=ERROR_CORRECT_M, box_size=1, border=QUIET_ZONE
+    )
     code.add_data(payload.encode("utf-8"))
     code.make(fit=True)
     return tuple(tuple(bool(c) for c in row) for row in code.get_matrix())

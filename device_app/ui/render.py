@@ -36,8 +36,14 @@ class Insets:
 class Renderer:
     """Draws view-models on ``surface``; ``render`` returns the dirty rectangles."""
 
-    def __init__(self, surface: pygame.Surface, theme: Theme, tr: Translator,
-                 insets: Insets | None = None, fonts: Fonts | None = None) -> None:
+    def __init__(
+        self,
+        surface: pygame.Surface,
+        theme: Theme,
+        tr: Translator,
+        insets: Insets | None = None,
+        fonts: Fonts | None = None,
+    ) -> None:
         self.surface = surface
         self.theme = theme
         self.tr = tr
@@ -91,13 +97,17 @@ class Renderer:
         if box.kind == sc.BUTTON:
             ring = max(2, round(self.surface.get_height() / 270))  # 4 px at 1080p (TV_UX §1.2)
             if box.focused:
-                pygame.draw.rect(self.surface, self.theme.focus, rect,
-                                 border_radius=ring * 2)
+                pygame.draw.rect(self.surface, self.theme.focus, rect, border_radius=ring * 2)
                 bg, fg = self.theme.focus, self.theme.focus_text
             else:
                 pygame.draw.rect(self.surface, self.theme.button, rect, border_radius=ring * 2)
-                pygame.draw.rect(self.surface, self.theme.muted, rect, width=max(1, ring // 2),
-                                 border_radius=ring * 2)
+                pygame.draw.rect(
+                    self.surface,
+                    self.theme.muted,
+                    rect,
+                    width=max(1, ring // 2),
+                    border_radius=ring * 2,
+                )
                 bg, fg = self.theme.button, self.theme.button_text
         lh = self.fonts.line_height(box.font, box.size)
         y = rect.y + max(0, (rect.height - lh * len(box.lines)) // 2)
@@ -152,7 +162,10 @@ class Renderer:
                 continue
             prev = old.element(el.name) if old is not None else None
             if prev is not None and (prev.text, prev.colour, prev.focused) == (
-                    el.text, el.colour, el.focused):
+                el.text,
+                el.colour,
+                el.focused,
+            ):
                 continue
             box = self._boxes.get(el.name)
             if box is None:

@@ -65,8 +65,7 @@ class Composition:
             self.layout,
             self.qr,
             tuple(
-                (e.name, e.kind, e.font, e.template if e.dynamic else e.text)
-                for e in self.elements
+                (e.name, e.kind, e.font, e.template if e.dynamic else e.text) for e in self.elements
             ),
         )
 
@@ -102,14 +101,15 @@ ERROR_TEXTS = {
     "configuration": (
         N_("This device is not set up correctly"),
         N_("The sign-in server refused this device's settings."),
-        N_("Check the client ID, the scopes, and that device sign-in is enabled for this "
-           "app on the server."),
+        N_(
+            "Check the client ID, the scopes, and that device sign-in is enabled for this "
+            "app on the server."
+        ),
     ),
     "protocol": (
         N_("The sign-in server gave an unexpected answer"),
         N_("This device could not understand the server's reply."),
-        N_("Check the server address, and that the server supports device sign-in "
-           "(RFC 8628)."),
+        N_("Check the server address, and that the server supports device sign-in (RFC 8628)."),
     ),
     "bad_code": (
         N_("The sign-in code was not accepted"),
@@ -153,16 +153,27 @@ def _auto(v: vm.ViewModel, tr: Translator) -> Element | None:
     }.get(v.auto_what)
     if msg is None:
         return None
-    return Element("auto", STATUS, tr(msg, seconds=v.auto_in), "muted", SANS, True,
-                   tr(msg, seconds=8888))
+    return Element(
+        "auto", STATUS, tr(msg, seconds=v.auto_in), "muted", SANS, True, tr(msg, seconds=8888)
+    )
 
 
 def _buttons(v: vm.ViewModel, tr: Translator) -> list[Element]:
     out = []
     for i, b in enumerate(v.buttons):
         label = tr(BUTTON_LABELS.get(b, b))
-        out.append(Element("button_" + b, BUTTON, label, "button_text", BOLD, True, label,
-                           focused=(i == v.focus)))
+        out.append(
+            Element(
+                "button_" + b,
+                BUTTON,
+                label,
+                "button_text",
+                BOLD,
+                True,
+                label,
+                focused=(i == v.focus),
+            )
+        )
     return out
 
 
@@ -197,21 +208,27 @@ def compose(v: vm.ViewModel, tr: Translator) -> Composition:
             els.append(Element("body", BODY, tr("The code is no longer shown or valid.")))
         else:
             els.append(Element("title", TITLE, tr("The code has expired"), "warning", BOLD))
-            els.append(Element("body", BODY, tr(
-                "Codes last only a few minutes, so that nobody can use an old one.")))
+            els.append(
+                Element(
+                    "body",
+                    BODY,
+                    tr("Codes last only a few minutes, so that nobody can use an old one."),
+                )
+            )
         if not v.kiosk:
             els.append(Element("hint", HINT, tr("Press OK to get a new code."), "muted"))
         els.extend(_buttons(v, tr))
     elif s == vm.DENIED:
         els.append(Element("title", TITLE, tr("Sign-in was declined"), "error", BOLD))
-        els.append(Element("body", BODY, tr(
-            "The request was turned down on the phone or computer.")))
+        els.append(
+            Element("body", BODY, tr("The request was turned down on the phone or computer."))
+        )
         if v.denied:
-            els.append(Element("detail_0", DETAIL, tr("Server said: {text}", text=v.denied),
-                               "muted"))
+            els.append(
+                Element("detail_0", DETAIL, tr("Server said: {text}", text=v.denied), "muted")
+            )
         if not v.kiosk:
-            els.append(Element("hint", HINT, tr("Press OK to try again with a new code."),
-                               "muted"))
+            els.append(Element("hint", HINT, tr("Press OK to try again with a new code."), "muted"))
         els.extend(_buttons(v, tr))
     elif s == vm.ERROR:
         err = v.error or vm.ErrorInfo("protocol")
@@ -220,28 +237,33 @@ def compose(v: vm.ViewModel, tr: Translator) -> Composition:
         els.append(Element("body", BODY, tr(body)))
         els.append(Element("hint", HINT, tr(check)))
         if err.error:
-            els.append(Element("detail_0", DETAIL, tr("Error code: {code}", code=err.error),
-                               "muted"))
+            els.append(
+                Element("detail_0", DETAIL, tr("Error code: {code}", code=err.error), "muted")
+            )
         if err.description:
-            els.append(Element("detail_1", DETAIL,
-                               tr("Server said: {text}", text=err.description), "muted"))
+            els.append(
+                Element(
+                    "detail_1", DETAIL, tr("Server said: {text}", text=err.description), "muted"
+                )
+            )
         els.extend(_buttons(v, tr))
     elif s == vm.SIGNED_IN:
         if v.user is None:
             els.append(Element("title", TITLE, tr("You're signed in"), "success", BOLD))
             els.append(Element("body", BODY, tr("Getting your details…")))
         else:
-            title = (tr("Welcome, {name}!", name=v.user.name) if v.user.name
-                     else tr("Welcome!"))
+            title = tr("Welcome, {name}!", name=v.user.name) if v.user.name else tr("Welcome!")
             els.append(Element("title", TITLE, title, "success", BOLD))
-            els.append(Element("body", BODY, tr("You're signed in on {device}.",
-                                                device=v.device_name)))
+            els.append(
+                Element("body", BODY, tr("You're signed in on {device}.", device=v.device_name))
+            )
             els.extend(_details(v, tr))
     elif s == vm.HOME:
         user = v.user
         if user is not None and user.name:
-            els.append(Element("title", TITLE, tr("Signed in as {name}", name=user.name),
-                               "text", BOLD))
+            els.append(
+                Element("title", TITLE, tr("Signed in as {name}", name=user.name), "text", BOLD)
+            )
         else:
             els.append(Element("title", TITLE, tr("Signed in"), "text", BOLD))
         els.extend(_details(v, tr))
@@ -250,9 +272,16 @@ def compose(v: vm.ViewModel, tr: Translator) -> Composition:
         els.extend(_buttons(v, tr))
     elif s == vm.CONFIRM_SIGN_OUT:
         els.append(Element("title", TITLE, tr("Sign out of this device?"), "text", BOLD))
-        els.append(Element("body", BODY, tr(
-            "{device} will forget your account. You can sign in again with a new code.",
-            device=v.device_name)))
+        els.append(
+            Element(
+                "body",
+                BODY,
+                tr(
+                    "{device} will forget your account. You can sign in again with a new code.",
+                    device=v.device_name,
+                ),
+            )
+        )
         els.extend(_buttons(v, tr))
     auto = _auto(v, tr)
     if auto is not None:
@@ -268,21 +297,35 @@ def _activation(v: vm.ViewModel, tr: Translator) -> Composition:
     else:
         countdown = tr("Code expired")
     template = max(
-        (tr("Code expires in {time}", time=_zeros(vm.format_clock(v.code_lifetime))),
-         tr("Code expired")), key=len)
+        (
+            tr("Code expires in {time}", time=_zeros(vm.format_clock(v.code_lifetime))),
+            tr("Code expired"),
+        ),
+        key=len,
+    )
     els = [
         Element("heading", HEADING, tr("Sign in with your phone or computer"), "text", BOLD),
         Element("step1", STEP, tr("1. Go to"), "muted"),
         Element("uri", URI, v.uri, "accent", BOLD),
         Element("step2", STEP, tr("2. Enter this code"), "muted"),
         Element("code", CODE, v.code, "code", MONO),
-        Element("countdown", COUNTDOWN, countdown, "warning" if v.expiring else "muted", SANS,
-                True, template),
+        Element(
+            "countdown",
+            COUNTDOWN,
+            countdown,
+            "warning" if v.expiring else "muted",
+            SANS,
+            True,
+            template,
+        ),
         Element("caption", CAPTION, tr("Or scan with your phone camera"), "muted"),
         _status(v, tr),
-        Element("footer", FOOTER, tr(
-            "Only enter this code if you can see this screen — {device}",
-            device=v.device_name), "muted"),
+        Element(
+            "footer",
+            FOOTER,
+            tr("Only enter this code if you can see this screen — {device}", device=v.device_name),
+            "muted",
+        ),
     ]
     return Composition(v.screen, "activation", tuple(els), qr=v.qr)
 

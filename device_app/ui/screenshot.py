@@ -38,15 +38,17 @@ SAMPLE_NOW = 1000.0
 SAMPLE_ELAPSED = 318.0  # the sample countdown shows 9:42, as in TV_UX.md §1.3
 
 
-def sample_controller(screen: str, board: Board, device_name: str | None = None,
-                      code: dict[str, object] | None = None) -> ctl.Controller:
+def sample_controller(
+    screen: str, board: Board, device_name: str | None = None, code: dict[str, object] | None = None
+) -> ctl.Controller:
     """A controller driven, through its public inputs, to ``screen`` with sample data."""
     if screen not in vm.SCREENS:
         raise ValueError("unknown screen %r (known: %s)" % (screen, ", ".join(vm.SCREENS)))
     k = board.kiosk
-    c = ctl.Controller(device_name or board.device_name,
-                       ctl.KioskSettings(k.enabled, k.sign_out_after, k.renew_expired_code,
-                                         k.retry_backoff_max))
+    c = ctl.Controller(
+        device_name or board.device_name,
+        ctl.KioskSettings(k.enabled, k.sign_out_after, k.renew_expired_code, k.retry_backoff_max),
+    )
     t = SAMPLE_NOW
     c.start(t, signed_in=False)
     if screen == vm.STARTING:
@@ -56,22 +58,36 @@ def sample_controller(screen: str, board: Board, device_name: str | None = None,
     if screen == vm.ACTIVATION:
         return c
     if screen == vm.RECONNECTING:
-        c.on_flow_event(gen, "retrying", {"reason": "connect", "delay": 8, "attempt": 2},
-                        t + SAMPLE_ELAPSED - 3)
+        c.on_flow_event(
+            gen, "retrying", {"reason": "connect", "delay": 8, "attempt": 2}, t + SAMPLE_ELAPSED - 3
+        )
         return c
     if screen == vm.EXPIRED:
         c.on_flow_event(gen, "expired", {"reason": "deadline"}, t)
         return c
     if screen == vm.DENIED:
-        c.on_flow_event(gen, "denied", {"error": "access_denied",
-                                        "description": "The user denied the request"}, t)
+        c.on_flow_event(
+            gen,
+            "denied",
+            {"error": "access_denied", "description": "The user denied the request"},
+            t,
+        )
         return c
     if screen == vm.ERROR:
-        c.on_flow_event(gen, "error", {"category": "network", "error": "connect",
-                                       "description": "Connection refused by example.com"}, t)
+        c.on_flow_event(
+            gen,
+            "error",
+            {
+                "category": "network",
+                "error": "connect",
+                "description": "Connection refused by example.com",
+            },
+            t,
+        )
         return c
-    c.on_flow_event(gen, "authorized", {"token_type": "Bearer", "scope": "openid",
-                                        "expires_in": 3600}, t)
+    c.on_flow_event(
+        gen, "authorized", {"token_type": "Bearer", "scope": "openid", "expires_in": 3600}, t
+    )
     c.on_userinfo(c.gen, SAMPLE_USER, t)
     if screen == vm.SIGNED_IN:
         return c
@@ -81,20 +97,31 @@ def sample_controller(screen: str, board: Board, device_name: str | None = None,
     return c
 
 
-def render_sample(surface: pygame.Surface, board: Board, screen: str, language: str,
-                  theme: str | None = None) -> Renderer:
+def render_sample(
+    surface: pygame.Surface, board: Board, screen: str, language: str, theme: str | None = None
+) -> Renderer:
     """Draw ``screen`` with sample data on ``surface``; returns the renderer (its layout)."""
     c = sample_controller(screen, board)
-    r = Renderer(surface, themes.load_theme(theme or board.theme), i18n.translator(language),
-                 Insets(board.safe_area.top, board.safe_area.right, board.safe_area.bottom,
-                        board.safe_area.left))
+    r = Renderer(
+        surface,
+        themes.load_theme(theme or board.theme),
+        i18n.translator(language),
+        Insets(
+            board.safe_area.top, board.safe_area.right, board.safe_area.bottom, board.safe_area.left
+        ),
+    )
     elapsed = SAMPLE_ELAPSED if screen in vm.CODE_SCREENS else 0.0
     r.render(c.view(SAMPLE_NOW + elapsed))
     return r
 
 
-def save_screenshot(board: Board, screen: str, out: str | Path, language: str | None = None,
-                    theme: str | None = None) -> Path:
+def save_screenshot(
+    board: Board,
+    screen: str,
+    out: str | Path,
+    language: str | None = None,
+    theme: str | None = None,
+) -> Path:
     """Render ``screen`` off-screen for ``board`` and save it as PNG; returns the path."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")

@@ -41,15 +41,18 @@ def spoken_text(code: str, uri: str, tr: Translator) -> str:
     shown = uri.split("://", 1)[1] if "://" in uri else uri
     uri_part = ", ".join(text.spell(shown, names))
     code_part = ", ".join(text.spell(code, names))
-    return tr("Go to: {address}. Then enter the code: {code}.", address=uri_part,
-              code=code_part)
+    return tr("Go to: {address}. Then enter the code: {code}.", address=uri_part, code=code_part)
 
 
 class Speaker:
     """Starts espeak-ng without waiting; one utterance at a time."""
 
-    def __init__(self, language: str, which: Callable[[str], str | None] = shutil.which,
-                 popen: Callable[..., Any] = subprocess.Popen) -> None:
+    def __init__(
+        self,
+        language: str,
+        which: Callable[[str], str | None] = shutil.which,
+        popen: Callable[..., Any] = subprocess.Popen,
+    ) -> None:
         self.language = language
         self._which = which
         self._popen = popen
@@ -70,7 +73,9 @@ class Speaker:
             # not become an option.
             proc = self._popen(
                 [exe, "-v", self.language, "-s", str(WORDS_PER_MINUTE), "--stdin"],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
             pipe: IO[bytes] | None = proc.stdin
             if pipe is not None:

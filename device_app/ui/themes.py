@@ -67,8 +67,9 @@ def load_theme(name: str) -> Theme:
         raise ThemeError("%s: cannot read theme: %s" % (path, e)) from None
     unknown = sorted(set(data) - set(_COLOUR_KEYS) - {"name"})
     if unknown:
-        raise ThemeError("%s: unknown key %s (expected: %s)"
-                         % (path, unknown[0], ", ".join(_COLOUR_KEYS)))
+        raise ThemeError(
+            "%s: unknown key %s (expected: %s)" % (path, unknown[0], ", ".join(_COLOUR_KEYS))
+        )
     missing = [k for k in _COLOUR_KEYS if k not in data]
     if missing:
         raise ThemeError("%s: missing colour %s" % (path, missing[0]))

@@ -26,7 +26,15 @@ SIGNED_IN = "signed_in"
 HOME = "home"
 CONFIRM_SIGN_OUT = "confirm_sign_out"
 SCREENS = (
-    STARTING, ACTIVATION, RECONNECTING, EXPIRED, DENIED, ERROR, SIGNED_IN, HOME, CONFIRM_SIGN_OUT,
+    STARTING,
+    ACTIVATION,
+    RECONNECTING,
+    EXPIRED,
+    DENIED,
+    ERROR,
+    SIGNED_IN,
+    HOME,
+    CONFIRM_SIGN_OUT,
 )
 CODE_SCREENS = (ACTIVATION, RECONNECTING)
 
@@ -220,8 +228,9 @@ def build(state: ScreenState, device_name: str, kiosk: bool, now: float) -> View
         code_lifetime=code.expires_in if on_code and code else 0,
         seconds_left=seconds_until(code.expires_at, now) if on_code and code else None,
         status=state.status,
-        retry_in=(seconds_until(state.retry_at, now)
-                  if state.status == STATUS_RECONNECTING else None),
+        retry_in=(
+            seconds_until(state.retry_at, now) if state.status == STATUS_RECONNECTING else None
+        ),
         error=state.error if state.screen == ERROR else None,
         denied=state.denied,
         cancelled=state.cancelled,

@@ -55,17 +55,21 @@ def test_check_board_missing_file(tmp_path: Path) -> None:
 
 def test_check_board_unknown_action(tmp_path: Path) -> None:
     p = tmp_path / "keys.toml"
-    p.write_text('name = "k"\ndescription = "d"\nwidth = 640\nheight = 480\n'
-                 '[keymap]\nKEY_RED = "launch_missiles"\n')
+    p.write_text(
+        'name = "k"\ndescription = "d"\nwidth = 640\nheight = 480\n'
+        '[keymap]\nKEY_RED = "launch_missiles"\n'
+    )
     code, _, err = run(["check-board", str(p)])
     assert code == 3
     assert err.startswith(f"{p}: keymap.KEY_RED: unknown action 'launch_missiles'")
 
 
-def test_boards_reports_a_broken_shipped_board(monkeypatch: pytest.MonkeyPatch,
-                                               tmp_path: Path) -> None:
-    (tmp_path / "good.toml").write_text('name = "good"\ndescription = "d"\nwidth = 640\n'
-                                        'height = 480\n')
+def test_boards_reports_a_broken_shipped_board(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "good.toml").write_text(
+        'name = "good"\ndescription = "d"\nwidth = 640\nheight = 480\n'
+    )
     (tmp_path / "broken.toml").write_text('name = "broken"\n')
     monkeypatch.setattr(board_commands, "BOARD_DIR", tmp_path)
     code, out, err = run(["boards"])

@@ -40,7 +40,10 @@ def test_every_shipped_board_loads_and_is_sane(name: str) -> None:
 def test_board_specifics() -> None:
     spi = load_board("spi-480x320")
     assert (spi.display, spi.framebuffer, spi.framebuffer_format) == (
-        "framebuffer", "/dev/fb1", "rgb565")
+        "framebuffer",
+        "/dev/fb1",
+        "rgb565",
+    )
     assert spi.panel_size == (320, 480) and spi.size == (480, 320)
     assert load_board("tv-4k").size == (3840, 2160)
     dsi = load_board("pi-dsi-7in")
@@ -66,8 +69,9 @@ def test_defaults_when_only_required_keys(tmp_path: Path) -> None:
 
 
 def test_board_keymap_layers_over_the_defaults(tmp_path: Path) -> None:
-    b = load_board(write(tmp_path, MINIMAL + '[keymap]\n"q" = "back"\nKEY_OK = "info"\n'
-                                               '"escape" = "none"\n'))
+    b = load_board(
+        write(tmp_path, MINIMAL + '[keymap]\n"q" = "back"\nKEY_OK = "info"\n"escape" = "none"\n')
+    )
     assert b.keymap["q"] == "back"
     assert b.keymap["KEY_OK"] == "info"
     assert "escape" not in b.keymap
@@ -80,8 +84,9 @@ def test_sdl_names_are_case_insensitive(tmp_path: Path) -> None:
 
 
 def test_relative_input_script_is_relative_to_the_board_file(tmp_path: Path) -> None:
-    b = load_board(write(tmp_path, MINIMAL + 'input_sources = ["scripted"]\n'
-                                               'input_script = "demo.toml"\n'))
+    b = load_board(
+        write(tmp_path, MINIMAL + 'input_sources = ["scripted"]\ninput_script = "demo.toml"\n')
+    )
     assert b.input_script == str(tmp_path / "demo.toml")
 
 
@@ -104,7 +109,7 @@ BAD = [
     ("[safe_area]\nmiddle = 0.1\n", ["unknown key safe_area.middle"]),
     ('[safe_area]\ntop = "5%"\n', ["safe_area.top must be a number"]),
     ("[kiosk]\nenabled = 1\n", ["kiosk.enabled must be true or false"]),
-    ('kiosk = true\n', ["[kiosk] must be a table"]),
+    ("kiosk = true\n", ["[kiosk] must be a table"]),
     ('[keymap]\n"return" = "launch"\n', ["keymap.return", "unknown action 'launch'"]),
     ('[keymap]\n"retrun" = "select"\n', ["keymap.retrun", "unknown SDL key name"]),
     ('[keymap]\nKEY_OKK = "select"\n', ["keymap.KEY_OKK", "unknown evdev key name"]),
@@ -118,8 +123,9 @@ BAD = [
 
 
 @pytest.mark.parametrize(("extra", "words"), BAD, ids=[b[0].strip()[:30] for b in BAD])
-def test_bad_board_files_name_file_key_and_expectation(tmp_path: Path, extra: str,
-                                                       words: list[str]) -> None:
+def test_bad_board_files_name_file_key_and_expectation(
+    tmp_path: Path, extra: str, words: list[str]
+) -> None:
     path = write(tmp_path, MINIMAL + extra)
     with pytest.raises(BoardError) as info:
         load_board(path)
@@ -174,12 +180,14 @@ def test_unreadable_path(tmp_path: Path) -> None:
 
 
 def test_parse_board_from_a_dict() -> None:
-    b = parse_board({"name": "x", "description": "y", "width": 320, "height": 240,
-                     "rotation": 270}, "<dict>")
+    b = parse_board(
+        {"name": "x", "description": "y", "width": 320, "height": 240, "rotation": 270}, "<dict>"
+    )
     assert b.panel_size == (240, 320)
     with pytest.raises(BoardError, match=r"^<dict>: rotation"):
-        parse_board({"name": "x", "description": "y", "width": 320, "height": 240,
-                     "rotation": 91}, "<dict>")
+        parse_board(
+            {"name": "x", "description": "y", "width": 320, "height": 240, "rotation": 91}, "<dict>"
+        )
 
 
 def test_the_board_is_frozen() -> None:

@@ -33,13 +33,21 @@ def unit_settings() -> dict[str, list[str]]:
 def test_unit_has_what_a_console_kiosk_needs() -> None:
     u = unit_settings()
     expect = {
-        "Service.Type": "notify", "Service.NotifyAccess": "main", "Service.WatchdogSec": "30",
-        "Service.PAMName": "login", "Service.TTYPath": "/dev/tty1",
-        "Service.StandardInput": "tty-force", "Service.StandardOutput": "journal",
-        "Service.StandardError": "journal", "Service.Restart": "always",
-        "Service.StateDirectory": "device-app", "Service.StateDirectoryMode": "0700",
-        "Unit.Conflicts": "getty@tty1.service", "Unit.StartLimitBurst": "10",
-        "Install.WantedBy": "multi-user.target", "Service.User": "device-app",
+        "Service.Type": "notify",
+        "Service.NotifyAccess": "main",
+        "Service.WatchdogSec": "30",
+        "Service.PAMName": "login",
+        "Service.TTYPath": "/dev/tty1",
+        "Service.StandardInput": "tty-force",
+        "Service.StandardOutput": "journal",
+        "Service.StandardError": "journal",
+        "Service.Restart": "always",
+        "Service.StateDirectory": "device-app",
+        "Service.StateDirectoryMode": "0700",
+        "Unit.Conflicts": "getty@tty1.service",
+        "Unit.StartLimitBurst": "10",
+        "Install.WantedBy": "multi-user.target",
+        "Service.User": "device-app",
     }
     for key, value in expect.items():
         assert u.get(key) == [value], key
@@ -56,16 +64,24 @@ def test_unit_has_what_a_console_kiosk_needs() -> None:
 def test_units_pass_systemd_analyze_verify(tmp_path: Path, name: str) -> None:
     unit = tmp_path / name
     shutil.copy(ROOT / "deploy" / name, unit)
-    r = subprocess.run(["systemd-analyze", "verify", "--man=no", str(unit)],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", str(unit)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     # Only the program missing on this machine may be reported.
-    complaints = [line for line in (r.stdout + r.stderr).splitlines()
-                  if line.strip() and "is not executable" not in line]
+    complaints = [
+        line
+        for line in (r.stdout + r.stderr).splitlines()
+        if line.strip() and "is not executable" not in line
+    ]
     assert complaints == []
 
 
-def run_script(*args: str, model: str | None = None, codename: str = "trixie",
-               tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def run_script(
+    *args: str, model: str | None = None, codename: str = "trixie", tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     os_release = tmp_path / "os-release"
     os_release.write_text(f'PRETTY_NAME="Debian"\nVERSION_CODENAME={codename}\n')
@@ -74,8 +90,9 @@ def run_script(*args: str, model: str | None = None, codename: str = "trixie",
     if model is not None:
         model_file.write_bytes(model.encode() + b"\0")
     env["DEVICE_APP_MODEL_FILE"] = str(model_file)
-    return subprocess.run(["bash", str(SCRIPT), *args], capture_output=True, text=True,
-                          env=env, timeout=60)
+    return subprocess.run(
+        ["bash", str(SCRIPT), *args], capture_output=True, text=True, env=env, timeout=60
+    )
 
 
 def test_refuses_off_a_pi_without_force(tmp_path: Path) -> None:
@@ -86,11 +103,23 @@ def test_refuses_off_a_pi_without_force(tmp_path: Path) -> None:
 
 
 def test_dry_run_on_a_pi_prints_the_plan_and_changes_nothing(tmp_path: Path) -> None:
-    watched = [Path(p) for p in ("/etc/default/device-app", "/opt/device-app",
-                                 "/etc/systemd/system/device-app.service", "/etc/device-app")]
+    watched = [
+        Path(p)
+        for p in (
+            "/etc/default/device-app",
+            "/opt/device-app",
+            "/etc/systemd/system/device-app.service",
+            "/etc/device-app",
+        )
+    ]
     before = [p.exists() for p in watched]
-    r = run_script("--dry-run", "--board", "pi-dsi-7in", model="Raspberry Pi 5 Model B Rev 1.0",
-                   tmp_path=tmp_path)
+    r = run_script(
+        "--dry-run",
+        "--board",
+        "pi-dsi-7in",
+        model="Raspberry Pi 5 Model B Rev 1.0",
+        tmp_path=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert "hardware: Raspberry Pi 5 Model B Rev 1.0" in out
@@ -105,8 +134,10 @@ def test_dry_run_on_a_pi_prints_the_plan_and_changes_nothing(tmp_path: Path) -> 
             assert f"no '{group}' group" in r.stderr
         else:
             assert f"would run: usermod -aG {group} device-app" in out
-    assert "would run: python3 -m venv /opt/device-app/venv" in out or \
-        "venv /opt/device-app/venv exists" in out
+    assert (
+        "would run: python3 -m venv /opt/device-app/venv" in out
+        or "venv /opt/device-app/venv exists" in out
+    )
     assert "check-board pi-dsi-7in" in out
     assert 'DEVICE_APP_ARGS="run --board pi-dsi-7in' in out
     assert "would run: systemctl enable device-app.service" in out
@@ -117,8 +148,9 @@ def test_dry_run_on_a_pi_prints_the_plan_and_changes_nothing(tmp_path: Path) -> 
 
 
 def test_force_off_a_pi_and_options(tmp_path: Path) -> None:
-    r = run_script("--dry-run", "--force", "--keep-desktop", "--start", codename="bullseye",
-                   tmp_path=tmp_path)
+    r = run_script(
+        "--dry-run", "--force", "--keep-desktop", "--start", codename="bullseye", tmp_path=tmp_path
+    )
     assert r.returncode == 0, r.stderr
     assert "device-app-cec" not in r.stdout
     cec = run_script("--dry-run", "--force", "--cec", tmp_path=tmp_path)
@@ -128,12 +160,15 @@ def test_force_off_a_pi_and_options(tmp_path: Path) -> None:
     assert "would run: systemctl restart device-app.service" in r.stdout
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (("--board", "toaster"), "no board_configs/toaster.toml"),
-    (("--board", "../etc"), "is not a board name"),
-    (("--board",), "--board needs a name"),
-    (("--frobnicate",), "unknown option: --frobnicate"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--board", "toaster"), "no board_configs/toaster.toml"),
+        (("--board", "../etc"), "is not a board name"),
+        (("--board",), "--board needs a name"),
+        (("--frobnicate",), "unknown option: --frobnicate"),
+    ],
+)
 def test_bad_arguments(tmp_path: Path, args: tuple[str, ...], words: str) -> None:
     r = run_script("--dry-run", *args, model="Raspberry Pi 4 Model B", tmp_path=tmp_path)
     assert r.returncode == 2 and words in r.stderr

@@ -76,12 +76,13 @@ def test_abstract_socket_name() -> None:
         s.close()
 
 
-def test_watchdog_is_rate_limited_to_half_the_timeout(
-        listener: tuple[socket.socket, str]) -> None:
+def test_watchdog_is_rate_limited_to_half_the_timeout(listener: tuple[socket.socket, str]) -> None:
     s, path = listener
     clock = Clock()
-    n = Notifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "30000000",
-                  "WATCHDOG_PID": str(os.getpid())}, clock=clock)
+    n = Notifier(
+        {"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "30000000", "WATCHDOG_PID": str(os.getpid())},
+        clock=clock,
+    )
     assert n.watchdog_interval == 15.0
     assert n.watchdog()
     assert recv(s) == "WATCHDOG=1"
@@ -95,8 +96,12 @@ def test_watchdog_is_rate_limited_to_half_the_timeout(
 
 def test_watchdog_for_another_process_or_unset_is_off(listener: tuple[socket.socket, str]) -> None:
     s, path = listener
-    assert Notifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "30000000",
-                     "WATCHDOG_PID": "1"}).watchdog() is False
+    assert (
+        Notifier(
+            {"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "1"}
+        ).watchdog()
+        is False
+    )
     assert Notifier({"NOTIFY_SOCKET": path}).watchdog() is False
     assert Notifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "x"}).watchdog() is False
     assert nothing_waiting(s)
@@ -110,7 +115,8 @@ def test_no_socket_means_no_op() -> None:
 
 
 def test_a_vanished_socket_is_logged_once_and_never_raises(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     n = Notifier({"NOTIFY_SOCKET": str(tmp_path / "gone.sock")})
     with caplog.at_level(logging.WARNING):
         assert n.ready() is False
@@ -119,7 +125,8 @@ def test_a_vanished_socket_is_logged_once_and_never_raises(
 
 
 def test_module_level_functions_use_the_environment(
-        listener: tuple[socket.socket, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    listener: tuple[socket.socket, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     s, path = listener
     monkeypatch.setenv("NOTIFY_SOCKET", path)
     monkeypatch.setenv("WATCHDOG_USEC", "2000000")

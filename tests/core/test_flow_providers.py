@@ -50,13 +50,18 @@ def make(*args: Any, **kw: Any) -> Profile:
 
 
 def auth0() -> Profile:
-    return make("auth0", "a0-client", issuer="https://tenant.eu.auth0.com/",
-                         extra_params={"audience": "https://api.example.com"})
+    return make(
+        "auth0",
+        "a0-client",
+        issuer="https://tenant.eu.auth0.com/",
+        extra_params={"audience": "https://api.example.com"},
+    )
 
 
 def google() -> Profile:
-    return make("google", "123-abc.apps.googleusercontent.com",
-                         client_secret="GOCSPX-google-secret")
+    return make(
+        "google", "123-abc.apps.googleusercontent.com", client_secret="GOCSPX-google-secret"
+    )
 
 
 def github() -> Profile:
@@ -68,8 +73,9 @@ def microsoft() -> Profile:
 
 
 def keycloak() -> Profile:
-    return make("keycloak", "tv", issuer="https://kc.example.com/realms/home",
-                         client_secret="kc-secret")
+    return make(
+        "keycloak", "tv", issuer="https://kc.example.com/realms/home", client_secret="kc-secret"
+    )
 
 
 def dot() -> Profile:
@@ -92,71 +98,179 @@ def code_for(profile: Profile, **fields: Any) -> Response:
     """A code answer whose URIs are on the provider's own host."""
     host = urllib.parse.urlsplit(profile.device_authorization_endpoint).netloc
     base = "https://%s/device" % host
-    return json_reply(200, code_body(verification_uri=base,
-                                     verification_uri_complete=base + "?code=WDJB-MJHT",
-                                     **fields))
+    return json_reply(
+        200,
+        code_body(
+            verification_uri=base, verification_uri_complete=base + "?code=WDJB-MJHT", **fields
+        ),
+    )
 
 
 # ----------------------------------------------------------------------------- dialect tables
 PROVIDER_CASES = [
     # (name, profile factory, poll answers, expected kinds after "code", last public fields)
-    ("auth0 403 pending, 429 slow_down", auth0,
-     [error_reply(403, "authorization_pending"), error_reply(429, "slow_down"), token_reply()],
-     ["pending", "slow_down", "authorized"], {"token_type": "Bearer"}),
-    ("auth0 expired_token", auth0, [error_reply(403, "expired_token")], ["expired"],
-     {"reason": "server"}),
-    ("auth0 access_denied", auth0, [error_reply(403, "access_denied")], ["denied"],
-     {"error": "access_denied"}),
-    ("google 428 pending, 403 slow_down", google,
-     [error_reply(428, "authorization_pending"), error_reply(403, "slow_down"), token_reply()],
-     ["pending", "slow_down", "authorized"], {"scope": "openid profile"}),
-    ("google org_internal", google, [error_reply(403, "org_internal")], ["error"],
-     {"category": "configuration"}),
-    ("google admin_policy_enforced", google, [error_reply(400, "admin_policy_enforced")],
-     ["error"], {"category": "configuration"}),
-    ("github 200 + form errors", github,
-     [form_reply(200, {"error": "authorization_pending"}),
-      form_reply(200, {"error": "slow_down", "interval": "10",
-                       "error_description": "Too many requests"}),
-      form_reply(200, {"access_token": ACCESS_TOKEN, "token_type": "bearer",
-                       "scope": "read:user"})],
-     ["pending", "slow_down", "authorized"], {"scope": "read:user", "expires_in": None}),
-    ("github incorrect_device_code", github, [form_reply(200, {"error": "incorrect_device_code"})],
-     ["error"], {"category": "bad_code"}),
-    ("github incorrect_client_credentials", github,
-     [form_reply(200, {"error": "incorrect_client_credentials"})], ["error"],
-     {"category": "configuration"}),
-    ("github device_flow_disabled", github, [form_reply(200, {"error": "device_flow_disabled"})],
-     ["error"], {"category": "configuration"}),
-    ("github token_expired", github, [form_reply(200, {"error": "token_expired"})],
-     ["expired"], {"reason": "server"}),
-    ("github expired_token", github, [form_reply(200, {"error": "expired_token"})],
-     ["expired"], {"reason": "server"}),
-    ("github access_denied", github, [form_reply(200, {"error": "access_denied"})],
-     ["denied"], {"error": "access_denied"}),
-    ("github 200 form-encoded charset", github,
-     [Response(200, {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
-               b"error=authorization_pending&error_description=pending&error_uri=https%3A%2F%2Fx"),
-      token_reply()],
-     ["pending", "authorized"], {}),
-    ("microsoft authorization_declined", microsoft,
-     [error_reply(400, "authorization_pending", error_codes=[70016], trace_id="t",
-                  correlation_id="c", timestamp="2024-01-01 00:00:00Z"),
-      error_reply(400, "authorization_declined", error_codes=[70000])],
-     ["pending", "denied"], {"error": "authorization_declined"}),
-    ("microsoft bad_verification_code", microsoft,
-     [error_reply(400, "bad_verification_code", error_codes=[70018])], ["error"],
-     {"category": "bad_code", "error": "bad_verification_code"}),
+    (
+        "auth0 403 pending, 429 slow_down",
+        auth0,
+        [error_reply(403, "authorization_pending"), error_reply(429, "slow_down"), token_reply()],
+        ["pending", "slow_down", "authorized"],
+        {"token_type": "Bearer"},
+    ),
+    (
+        "auth0 expired_token",
+        auth0,
+        [error_reply(403, "expired_token")],
+        ["expired"],
+        {"reason": "server"},
+    ),
+    (
+        "auth0 access_denied",
+        auth0,
+        [error_reply(403, "access_denied")],
+        ["denied"],
+        {"error": "access_denied"},
+    ),
+    (
+        "google 428 pending, 403 slow_down",
+        google,
+        [error_reply(428, "authorization_pending"), error_reply(403, "slow_down"), token_reply()],
+        ["pending", "slow_down", "authorized"],
+        {"scope": "openid profile"},
+    ),
+    (
+        "google org_internal",
+        google,
+        [error_reply(403, "org_internal")],
+        ["error"],
+        {"category": "configuration"},
+    ),
+    (
+        "google admin_policy_enforced",
+        google,
+        [error_reply(400, "admin_policy_enforced")],
+        ["error"],
+        {"category": "configuration"},
+    ),
+    (
+        "github 200 + form errors",
+        github,
+        [
+            form_reply(200, {"error": "authorization_pending"}),
+            form_reply(
+                200,
+                {"error": "slow_down", "interval": "10", "error_description": "Too many requests"},
+            ),
+            form_reply(
+                200, {"access_token": ACCESS_TOKEN, "token_type": "bearer", "scope": "read:user"}
+            ),
+        ],
+        ["pending", "slow_down", "authorized"],
+        {"scope": "read:user", "expires_in": None},
+    ),
+    (
+        "github incorrect_device_code",
+        github,
+        [form_reply(200, {"error": "incorrect_device_code"})],
+        ["error"],
+        {"category": "bad_code"},
+    ),
+    (
+        "github incorrect_client_credentials",
+        github,
+        [form_reply(200, {"error": "incorrect_client_credentials"})],
+        ["error"],
+        {"category": "configuration"},
+    ),
+    (
+        "github device_flow_disabled",
+        github,
+        [form_reply(200, {"error": "device_flow_disabled"})],
+        ["error"],
+        {"category": "configuration"},
+    ),
+    (
+        "github token_expired",
+        github,
+        [form_reply(200, {"error": "token_expired"})],
+        ["expired"],
+        {"reason": "server"},
+    ),
+    (
+        "github expired_token",
+        github,
+        [form_reply(200, {"error": "expired_token"})],
+        ["expired"],
+        {"reason": "server"},
+    ),
+    (
+        "github access_denied",
+        github,
+        [form_reply(200, {"error": "access_denied"})],
+        ["denied"],
+        {"error": "access_denied"},
+    ),
+    (
+        "github 200 form-encoded charset",
+        github,
+        [
+            Response(
+                200,
+                {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+                b"error=authorization_pending&error_description=pending&error_uri=https%3A%2F%2Fx",
+            ),
+            token_reply(),
+        ],
+        ["pending", "authorized"],
+        {},
+    ),
+    (
+        "microsoft authorization_declined",
+        microsoft,
+        [
+            error_reply(
+                400,
+                "authorization_pending",
+                error_codes=[70016],
+                trace_id="t",
+                correlation_id="c",
+                timestamp="2024-01-01 00:00:00Z",
+            ),
+            error_reply(400, "authorization_declined", error_codes=[70000]),
+        ],
+        ["pending", "denied"],
+        {"error": "authorization_declined"},
+    ),
+    (
+        "microsoft bad_verification_code",
+        microsoft,
+        [error_reply(400, "bad_verification_code", error_codes=[70018])],
+        ["error"],
+        {"category": "bad_code", "error": "bad_verification_code"},
+    ),
     ("microsoft expired_token", microsoft, [error_reply(400, "expired_token")], ["expired"], {}),
-    ("keycloak all 400", keycloak,
-     [pending(400), slow_down(400), pending(400), token_reply()],
-     ["pending", "slow_down", "pending", "authorized"], {}),
+    (
+        "keycloak all 400",
+        keycloak,
+        [pending(400), slow_down(400), pending(400), token_reply()],
+        ["pending", "slow_down", "pending", "authorized"],
+        {},
+    ),
     ("keycloak access_denied", keycloak, [error_reply(400, "access_denied")], ["denied"], {}),
     ("keycloak expired_token", keycloak, [error_reply(400, "expired_token")], ["expired"], {}),
-    ("keycloak invalid_grant", keycloak, [error_reply(400, "invalid_grant")], ["error"],
-     {"category": "bad_code"}),
-    ("dot 404 device_not_found", dot, [pending(400), error_reply(404, "device_not_found")],
-     ["pending", "error"], {"category": "bad_code", "error": "device_not_found"}),
+    (
+        "keycloak invalid_grant",
+        keycloak,
+        [error_reply(400, "invalid_grant")],
+        ["error"],
+        {"category": "bad_code"},
+    ),
+    (
+        "dot 404 device_not_found",
+        dot,
+        [pending(400), error_reply(404, "device_not_found")],
+        ["pending", "error"],
+        {"category": "bad_code", "error": "device_not_found"},
+    ),
     ("dot access_denied", dot, [error_reply(400, "access_denied")], ["denied"], {}),
     ("okta 400 pending", okta, [pending(400), token_reply()], ["pending", "authorized"], {}),
 ]
@@ -182,8 +296,11 @@ def test_provider_dialects(factory: Any, answers: Any, expected: Any, public: An
 
 def test_github_slow_down_takes_the_interval_it_sends() -> None:
     profile = github()
-    answers = [form_reply(200, {"error": "slow_down", "interval": "15"}),
-               form_reply(200, {"error": "authorization_pending"}), token_reply()]
+    answers = [
+        form_reply(200, {"error": "slow_down", "interval": "15"}),
+        form_reply(200, {"error": "authorization_pending"}),
+        token_reply(),
+    ]
     _flow, server, evs = run(profile, [code_for(profile), *answers])
     assert [e.public()["interval"] for e in evs[1:3]] == [15, 15]
     times = [t for t, _ in server.polls()]
@@ -220,15 +337,24 @@ def test_a_profile_error_map_classifies_new_codes() -> None:
     provider = {
         "title": "Custom",
         "endpoints": {"device_authorization": "{issuer}/dev", "token": "{issuer}/tok"},
-        "error_map": {"user_cancelled": "denied", "code_gone": "expired", "still_waiting":
-                      "pending", "client_disabled": "configuration", "no_such_code": "bad_code"},
+        "error_map": {
+            "user_cancelled": "denied",
+            "code_gone": "expired",
+            "still_waiting": "pending",
+            "client_disabled": "configuration",
+            "no_such_code": "bad_code",
+        },
     }
     profile = build_profile(provider, "c", issuer="https://idp.example.com")
-    for code, kind, category in [("user_cancelled", "denied", None), ("code_gone", "expired", None),
-                                 ("client_disabled", "error", "configuration"),
-                                 ("no_such_code", "error", "bad_code")]:
-        _flow, _server, evs = run(profile, [code_for(profile), error_reply(400, "still_waiting"),
-                                            error_reply(400, code)])
+    for code, kind, category in [
+        ("user_cancelled", "denied", None),
+        ("code_gone", "expired", None),
+        ("client_disabled", "error", "configuration"),
+        ("no_such_code", "error", "bad_code"),
+    ]:
+        _flow, _server, evs = run(
+            profile, [code_for(profile), error_reply(400, "still_waiting"), error_reply(400, code)]
+        )
         assert kinds(evs) == ["code", "pending", kind]
         if category:
             assert evs[-1].public()["category"] == category
@@ -238,9 +364,11 @@ def test_a_profile_error_map_classifies_new_codes() -> None:
 def test_auth0_sends_the_audience() -> None:
     req = DeviceFlow(auth0()).start(T0)
     assert req.url == "https://tenant.eu.auth0.com/oauth/device/code"
-    assert decode_form(req.body) == {"client_id": "a0-client",
-                                     "scope": "openid profile email offline_access",
-                                     "audience": "https://api.example.com"}
+    assert decode_form(req.body) == {
+        "client_id": "a0-client",
+        "scope": "openid profile email offline_access",
+        "audience": "https://api.example.com",
+    }
 
 
 def test_google_sends_the_client_secret_in_both_bodies() -> None:
@@ -249,9 +377,14 @@ def test_google_sends_the_client_secret_in_both_bodies() -> None:
     req = flow.start(T0)
     assert decode_form(req.body)["client_secret"] == "GOCSPX-google-secret"
     assert "client_secret" in req.secret_fields
-    flow.receive(code_reply(verification_uri=None,
-                            verification_url="https://www.google.com/device",
-                            verification_uri_complete=None), T0)
+    flow.receive(
+        code_reply(
+            verification_uri=None,
+            verification_url="https://www.google.com/device",
+            verification_uri_complete=None,
+        ),
+        T0,
+    )
     assert flow.verification_uri == "https://www.google.com/device"  # the verification_url alias
     poll = flow.next_request(T0 + 5)
     form = decode_form(poll.body)
@@ -269,8 +402,9 @@ def test_google_without_a_secret_is_a_configuration_error() -> None:
 
 def expected_basic(client_id: str, secret: str) -> str:
     # RFC 6749 §2.3.1: both are form-urlencoded (Appendix B) before being joined with ":".
-    pair = urllib.parse.quote_plus(client_id, safe="") + ":" + urllib.parse.quote_plus(
-        secret, safe="")
+    pair = (
+        urllib.parse.quote_plus(client_id, safe="") + ":" + urllib.parse.quote_plus(secret, safe="")
+    )
     return "Basic " + base64.b64encode(pair.encode()).decode()
 
 
@@ -279,8 +413,13 @@ def expected_basic(client_id: str, secret: str) -> str:
     [("tv", "s3cret"), ("my client", "p@ss:w/rd+=%é"), ("id:with:colons", "ünïcødé ")],
 )
 def test_basic_client_authentication(client_id: Any, secret: Any) -> None:
-    profile = build_profile("standard", client_id, issuer="https://auth.example.com",
-                            client_secret=secret, client_auth="basic")
+    profile = build_profile(
+        "standard",
+        client_id,
+        issuer="https://auth.example.com",
+        client_secret=secret,
+        client_auth="basic",
+    )
     flow = DeviceFlow(profile)
     req = flow.start(T0)
     assert req.headers["Authorization"] == expected_basic(client_id, secret)
@@ -314,9 +453,21 @@ def test_client_authentication_modes(settings: Any, form_keys: Any, auth_header:
 @pytest.mark.parametrize(
     ("value", "interval"),
     [
-        (None, 5), (0, 5), (-3, 5), ("5", 5), (" 7 ", 7), (5.7, 5.7), (1e12, MAX_INTERVAL),
-        ("NaN", 5), ("inf", 5), ("abc", 5), (True, 5), ([], 5), ({}, 5),
-        (0.2, MIN_INTERVAL), (10**400, 5),
+        (None, 5),
+        (0, 5),
+        (-3, 5),
+        ("5", 5),
+        (" 7 ", 7),
+        (5.7, 5.7),
+        (1e12, MAX_INTERVAL),
+        ("NaN", 5),
+        ("inf", 5),
+        ("abc", 5),
+        (True, 5),
+        ([], 5),
+        ({}, 5),
+        (0.2, MIN_INTERVAL),
+        (10**400, 5),
     ],
     ids=repr,
 )
@@ -338,8 +489,16 @@ def test_null_interval_is_the_default() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expires_in"),
-    [(None, 600), ("900", 900), (-5, 600), (0, 600), (1e9, MAX_EXPIRES), ("x", 600), (3, 10),
-     (1800.9, 1801)],  # shown rounded
+    [
+        (None, 600),
+        ("900", 900),
+        (-5, 600),
+        (0, 600),
+        (1e9, MAX_EXPIRES),
+        ("x", 600),
+        (3, 10),
+        (1800.9, 1801),
+    ],  # shown rounded
 )
 def test_absurd_expiry_is_coerced_and_clamped(value: Any, expires_in: Any) -> None:
     flow = waiting_flow(expires_in=value)
@@ -349,10 +508,14 @@ def test_absurd_expiry_is_coerced_and_clamped(value: Any, expires_in: Any) -> No
 
 
 def test_camel_case_fields_are_accepted() -> None:
-    body = {"deviceCode": DEVICE_CODE, "userCode": "ABCD-EFGH",
-            "verificationUri": "https://device.sso.us-east-1.amazonaws.com/",
-            "verificationUriComplete": "https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH",
-            "expiresIn": 600, "interval": 1}
+    body = {
+        "deviceCode": DEVICE_CODE,
+        "userCode": "ABCD-EFGH",
+        "verificationUri": "https://device.sso.us-east-1.amazonaws.com/",
+        "verificationUriComplete": "https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH",
+        "expiresIn": 600,
+        "interval": 1,
+    }
     flow = DeviceFlow(standard())
     flow.start(T0)
     pub = flow.receive(json_reply(200, body), T0)[0].public()
@@ -364,24 +527,37 @@ def test_camel_case_fields_are_accepted() -> None:
 
 
 def test_form_encoded_code_answer_with_numbers_as_strings() -> None:
-    text = ("device_code=%s&user_code=WDJB-MJHT&verification_uri=https%%3A%%2F%%2Fgithub.com"
-            "%%2Flogin%%2Fdevice&expires_in=899&interval=5" % DEVICE_CODE)
+    text = (
+        "device_code=%s&user_code=WDJB-MJHT&verification_uri=https%%3A%%2F%%2Fgithub.com"
+        "%%2Flogin%%2Fdevice&expires_in=899&interval=5" % DEVICE_CODE
+    )
     flow = DeviceFlow(github())
     flow.start(T0)
     resp = Response(200, {"Content-Type": "application/x-www-form-urlencoded"}, text.encode())
     pub = flow.receive(resp, T0)[0].public()
-    assert pub == {"event": "code", "user_code": "WDJB-MJHT",
-                   "verification_uri": "https://github.com/login/device",
-                   "verification_uri_complete": None, "expires_in": 899, "interval": 5,
-                   "message": None}
+    assert pub == {
+        "event": "code",
+        "user_code": "WDJB-MJHT",
+        "verification_uri": "https://github.com/login/device",
+        "verification_uri_complete": None,
+        "expires_in": 899,
+        "interval": 5,
+        "message": None,
+    }
 
 
 def test_microsoft_message_is_kept_and_cleaned() -> None:
     flow = DeviceFlow(microsoft())
     flow.start(T0)
     msg = "To sign in, use a web browser to open the page https://microsoft.com/devicelogin\x1b[2J"
-    pub = flow.receive(code_reply(verification_uri="https://microsoft.com/devicelogin",
-                                  verification_uri_complete=None, message=msg), T0)[0].public()
+    pub = flow.receive(
+        code_reply(
+            verification_uri="https://microsoft.com/devicelogin",
+            verification_uri_complete=None,
+            message=msg,
+        ),
+        T0,
+    )[0].public()
     assert pub["message"].startswith("To sign in, use a web browser")
     assert "\x1b" not in pub["message"]
     assert pub["verification_uri_complete"] is None
@@ -390,9 +566,13 @@ def test_microsoft_message_is_kept_and_cleaned() -> None:
 @pytest.mark.parametrize(
     "fields",
     [
-        {"device_code": None}, {"device_code": ""}, {"device_code": 12345},
+        {"device_code": None},
+        {"device_code": ""},
+        {"device_code": 12345},
         {"device_code": "x" * 5000},
-        {"user_code": None}, {"user_code": "   "}, {"user_code": 42},
+        {"user_code": None},
+        {"user_code": "   "},
+        {"user_code": 42},
         {"verification_uri": None},
     ],
 )

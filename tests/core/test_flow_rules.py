@@ -104,11 +104,25 @@ def test_wait_counts_from_the_receipt_of_the_last_response() -> None:
 
 
 def test_slow_down_adds_five_seconds_for_this_and_all_later_polls() -> None:
-    script = [code_reply(), slow_down(), pending(), slow_down(), pending(), pending(),
-              token_reply()]
+    script = [
+        code_reply(),
+        slow_down(),
+        pending(),
+        slow_down(),
+        pending(),
+        pending(),
+        token_reply(),
+    ]
     _flow, server, evs, _ = run(script)
-    assert kinds(evs) == ["code", "slow_down", "pending", "slow_down", "pending", "pending",
-                          "authorized"]
+    assert kinds(evs) == [
+        "code",
+        "slow_down",
+        "pending",
+        "slow_down",
+        "pending",
+        "pending",
+        "authorized",
+    ]
     assert [e.public()["interval"] for e in evs[1:-1]] == [10, 10, 15, 15, 15]
     assert gaps(server.times) == [5, 10, 10, 15, 15, 15]
 
@@ -165,8 +179,11 @@ def test_pending_keeps_polling_until_tokens() -> None:
     ("answer", "kind", "public"),
     [
         (error_reply(400, "access_denied"), "denied", {"error": "access_denied"}),
-        (error_reply(400, "access_denied", error_description="The user said no"), "denied",
-         {"description": "The user said no"}),
+        (
+            error_reply(400, "access_denied", error_description="The user said no"),
+            "denied",
+            {"description": "The user said no"},
+        ),
         (error_reply(400, "expired_token"), "expired", {"reason": "server"}),
         (error_reply(400, "token_expired"), "expired", {"reason": "server"}),
     ],
@@ -196,8 +213,11 @@ def test_denied_and_expired_end_the_flow(answer: Any, kind: Any, public: Any) ->
         (error_reply(400, "unauthorized_client"), "configuration", "unauthorized_client"),
         (error_reply(400, "unsupported_grant_type"), "configuration", "unsupported_grant_type"),
         (error_reply(400, "invalid_scope"), "configuration", "invalid_scope"),
-        (Response(404, {"Content-Type": "text/html"}, b"<h1>Not Found</h1>"), "protocol",
-         "invalid_response"),
+        (
+            Response(404, {"Content-Type": "text/html"}, b"<h1>Not Found</h1>"),
+            "protocol",
+            "invalid_response",
+        ),
         (Response(401, {}, b""), "protocol", "invalid_response"),
         (json_reply(400, {"detail": "bad"}), "protocol", "invalid_response"),
         (json_reply(200, {"token": "x"}), "protocol", "invalid_response"),
@@ -254,8 +274,9 @@ def test_local_deadline_ends_a_flow_the_server_keeps_pending() -> None:
     ids=["pending", "slow_down", "503", "timeout"],
 )
 def test_an_answer_that_arrives_after_the_deadline_is_an_expiry(late: Any) -> None:
-    _flow, _server, evs, clock = run([code_reply(expires_in=30)] + [pending()] * 4
-                                   + [Slow(12, late)])
+    _flow, _server, evs, clock = run(
+        [code_reply(expires_in=30)] + [pending()] * 4 + [Slow(12, late)]
+    )
     assert kinds(evs)[-1] == "expired" and evs[-1].data["reason"] == "deadline"
     assert clock() == T0 + 37
 
@@ -267,8 +288,7 @@ def test_no_poll_is_sent_at_or_after_the_deadline() -> None:
     assert flow.wake_at() == T0 + 12
     assert flow.next_request(T0 + 12.5) is None
     assert flow.state == states.WAITING
-    assert [e.public() for e in flow.check(T0 + 12)] == [{"event": "expired",
-                                                           "reason": "deadline"}]
+    assert [e.public() for e in flow.check(T0 + 12)] == [{"event": "expired", "reason": "deadline"}]
     assert flow.next_request(T0 + 13) is None
 
 
@@ -316,8 +336,14 @@ def test_jitter_spreads_retries_but_never_polls_faster() -> None:
 
 
 def test_a_good_answer_resets_the_backoff() -> None:
-    script = [code_reply(), connect_error(), connect_error(), pending(), connect_error(),
-              token_reply()]
+    script = [
+        code_reply(),
+        connect_error(),
+        connect_error(),
+        pending(),
+        connect_error(),
+        token_reply(),
+    ]
     _flow, server, evs, _ = run(script)
     assert kinds(evs) == ["code", "retrying", "retrying", "pending", "retrying", "authorized"]
     assert [e.data["attempt"] for e in evs if e.kind == "retrying"] == [1, 2, 1]
@@ -359,8 +385,12 @@ def test_tls_failure_is_fatal(when: Any) -> None:
     tls = TransportError("certificate verify failed", reason="tls")
     script = [tls] if when == "code" else [code_reply(), tls]
     flow, server, evs, _ = run(script)
-    assert evs[-1].public() == {"event": "error", "category": "network", "error": "tls",
-                                "description": "certificate verify failed"}
+    assert evs[-1].public() == {
+        "event": "error",
+        "category": "network",
+        "error": "tls",
+        "description": "certificate verify failed",
+    }
     assert flow.state == states.FAILED and len(server.log) == len(script)
 
 
@@ -377,12 +407,30 @@ def http_date(t: float) -> str:
         (Response(503, {"Retry-After": "7"}, b""), 10),  # never faster than the backoff
         (Response(503, {"Retry-After": "999999999999999"}, b""), 300),  # capped
         (Response(503, {"Retry-After": "soon"}, b""), 10),  # unreadable: plain backoff
-        (Response(503, {"Retry-After": http_date(1_700_000_090),
-                        "Date": http_date(1_700_000_000)}, b""), 90),
-        (Response(503, {"Retry-After": http_date(1_600_000_000),
-                        "Date": http_date(1_700_000_000)}, b""), 10),  # a date in the past
-        (Response(503, {"Retry-After": http_date(1_800_000_000),
-                        "Date": http_date(1_700_000_000)}, b""), 300),  # capped
+        (
+            Response(
+                503,
+                {"Retry-After": http_date(1_700_000_090), "Date": http_date(1_700_000_000)},
+                b"",
+            ),
+            90,
+        ),
+        (
+            Response(
+                503,
+                {"Retry-After": http_date(1_600_000_000), "Date": http_date(1_700_000_000)},
+                b"",
+            ),
+            10,
+        ),  # a date in the past
+        (
+            Response(
+                503,
+                {"Retry-After": http_date(1_800_000_000), "Date": http_date(1_700_000_000)},
+                b"",
+            ),
+            300,
+        ),  # capped
     ],
 )
 def test_retry_after_is_honoured_while_polling(answer: Any, delay: Any) -> None:
@@ -435,8 +483,10 @@ def test_device_authorization_is_retried_then_reports_a_network_error() -> None:
     [
         (TransportError("refused", reason="connect"), "connect"),
         (Response(503, {}, b""), "HTTP 503"),
-        (Response(200, {"Content-Type": "text/html"}, b"<html>Wi-Fi login</html>"),
-         "not an OAuth answer"),
+        (
+            Response(200, {"Content-Type": "text/html"}, b"<html>Wi-Fi login</html>"),
+            "not an OAuth answer",
+        ),
     ],
 )
 def test_device_authorization_succeeds_after_transient_failures(failure: Any, reason: Any) -> None:
@@ -469,8 +519,11 @@ def test_backing_off_waits_for_its_time() -> None:
         (error_reply(400, "device_flow_disabled"), "configuration", "device_flow_disabled"),
         (error_reply(400, "invalid_request"), "protocol", "invalid_request"),
         (error_reply(400, "authorization_pending"), "protocol", "authorization_pending"),
-        (Response(404, {"Content-Type": "text/html"}, b"<h1>nope</h1>"), "protocol",
-         "invalid_response"),
+        (
+            Response(404, {"Content-Type": "text/html"}, b"<h1>nope</h1>"),
+            "protocol",
+            "invalid_response",
+        ),
         (json_reply(200, ["not", "an", "object"]), None, None),  # transient: retried
     ],
 )

@@ -124,12 +124,26 @@ def _broken(**changes: Any) -> dict[str, Any]:
 
 
 GARBAGE: list[Any] = [
-    None, [], "snapshot", 42, {},
-    _broken(v=2), _broken(v=KeyError), _broken(device_code=KeyError), _broken(device_code=""),
-    _broken(device_code=123), _broken(saved_at="yesterday"), _broken(saved_at=None),
-    _broken(expires_at_wall=[1]), _broken(interval="fast"), _broken(expires_in=KeyError),
-    _broken(user_code="\x1b[2JPWNED"), _broken(user_code=None), _broken(user_code="X" * 100),
-    _broken(verification_uri="javascript:alert(1)"), _broken(verification_uri="http://evil.com/"),
+    None,
+    [],
+    "snapshot",
+    42,
+    {},
+    _broken(v=2),
+    _broken(v=KeyError),
+    _broken(device_code=KeyError),
+    _broken(device_code=""),
+    _broken(device_code=123),
+    _broken(saved_at="yesterday"),
+    _broken(saved_at=None),
+    _broken(expires_at_wall=[1]),
+    _broken(interval="fast"),
+    _broken(expires_in=KeyError),
+    _broken(user_code="\x1b[2JPWNED"),
+    _broken(user_code=None),
+    _broken(user_code="X" * 100),
+    _broken(verification_uri="javascript:alert(1)"),
+    _broken(verification_uri="http://evil.com/"),
     _broken(verification_uri=KeyError),
     # an expiry the flow would never have granted: not a snapshot we wrote
     _broken(expires_in=1e12, expires_at_wall=WALL + 1e12),
@@ -159,5 +173,6 @@ def test_resume_rechecks_the_strings_it_shows() -> None:
 
 def test_resume_uses_the_profile_it_is_given() -> None:
     snap = saved()
-    assert DeviceFlow.resume(standard(allowed_hosts=("other.example",)), snap, 1.0,
-                             WALL + 150) is None
+    assert (
+        DeviceFlow.resume(standard(allowed_hosts=("other.example",)), snap, 1.0, WALL + 150) is None
+    )

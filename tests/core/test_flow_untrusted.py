@@ -102,8 +102,9 @@ def test_unsafe_verification_uri_is_refused(uri: Any) -> None:
     ],
 )
 def test_acceptable_verification_uris(uri: Any, settings: Any) -> None:
-    _flow, evs = code_event_for(standard(**settings), verification_uri=uri,
-                                verification_uri_complete=None)
+    _flow, evs = code_event_for(
+        standard(**settings), verification_uri=uri, verification_uri_complete=None
+    )
     assert kinds(evs) == ["code"] and evs[0].public()["verification_uri"] == uri
 
 
@@ -177,8 +178,10 @@ def test_hostile_server_text_is_cleaned(text: Any, where: Any) -> None:
 
 def test_form_encoded_hostile_description_is_cleaned() -> None:
     clock = FakeClock()
-    script = [code_reply(), form_reply(200, {"error": "access_denied",
-                                             "error_description": "\x1b[31mno\x07\u202e"})]
+    script = [
+        code_reply(),
+        form_reply(200, {"error": "access_denied", "error_description": "\x1b[31mno\x07\u202e"}),
+    ]
     evs = drive(DeviceFlow(standard()), FakeServer(script, clock), clock)
     # ESC and BEL become spaces: what is left of the sequence is inert text.
     assert evs[-1].public()["description"] == "[31mno"
@@ -224,11 +227,18 @@ def test_secrets_never_reach_public_views(script: Any) -> None:
 
 def test_authorized_event_keeps_the_tokens_out_of_public() -> None:
     clock = FakeClock()
-    evs = drive(DeviceFlow(standard()), FakeServer([code_reply(), token_reply(id_token="idt")],
-                                                   clock), clock)
+    evs = drive(
+        DeviceFlow(standard()),
+        FakeServer([code_reply(), token_reply(id_token="idt")], clock),
+        clock,
+    )
     ev = evs[-1]
-    assert ev.public() == {"event": "authorized", "token_type": "Bearer",
-                           "scope": "openid profile", "expires_in": 3600}
+    assert ev.public() == {
+        "event": "authorized",
+        "token_type": "Bearer",
+        "scope": "openid profile",
+        "expires_in": 3600,
+    }
     assert ev.data["tokens"]["access_token"] == ACCESS_TOKEN
     assert ev.data["tokens"]["refresh_token"] == REFRESH_TOKEN
     assert ev.data["tokens"]["id_token"] == "idt"
@@ -245,8 +255,10 @@ def test_unsafe_chars_helper_catches_what_it_should() -> None:
 
 def test_responses_with_odd_bodies_are_display_safe() -> None:
     clock = FakeClock()
-    script = [code_reply(), Response(400, {"Content-Type": "application/json"},
-                                     b'{"error": "\\u001b[31mred\\u0007"}')]
+    script = [
+        code_reply(),
+        Response(400, {"Content-Type": "application/json"}, b'{"error": "\\u001b[31mred\\u0007"}'),
+    ]
     evs = drive(DeviceFlow(standard()), FakeServer(script, clock), clock)
     assert evs[-1].public()["error"] == "[31mred"
     assert_display_safe(evs)

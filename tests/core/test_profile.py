@@ -25,8 +25,17 @@ SAMPLE_ISSUERS = {
 def test_provider_names_are_sorted_and_complete() -> None:
     names = provider_names()
     assert names == sorted(PROVIDERS)
-    assert {"auth0", "google", "microsoft", "github", "okta", "keycloak",
-            "django-oauth-toolkit", "oidc", "standard"} <= set(names)
+    assert {
+        "auth0",
+        "google",
+        "microsoft",
+        "github",
+        "okta",
+        "keycloak",
+        "django-oauth-toolkit",
+        "oidc",
+        "standard",
+    } <= set(names)
 
 
 @pytest.mark.parametrize("name", sorted(PROVIDERS))
@@ -37,13 +46,20 @@ def test_every_shipped_provider_builds_with_a_sample_issuer(name: Any) -> None:
     metadata = None
     if not data.get("endpoints"):
         # "oidc" has no templates: its endpoints come from discovery.
-        metadata = {"device_authorization_endpoint": "https://login.example.com/device",
-                    "token_endpoint": "https://login.example.com/token"}
-    p = build_profile(name, "client", issuer=SAMPLE_ISSUERS.get(name), metadata=metadata,
-                      client_secret=secret)
+        metadata = {
+            "device_authorization_endpoint": "https://login.example.com/device",
+            "token_endpoint": "https://login.example.com/token",
+        }
+    p = build_profile(
+        name, "client", issuer=SAMPLE_ISSUERS.get(name), metadata=metadata, client_secret=secret
+    )
     assert p.name == name
-    for url in (p.device_authorization_endpoint, p.token_endpoint, p.revocation_endpoint,
-                p.userinfo_endpoint):
+    for url in (
+        p.device_authorization_endpoint,
+        p.token_endpoint,
+        p.revocation_endpoint,
+        p.userinfo_endpoint,
+    ):
         if url is not None:
             assert check_uri(url) == url
             assert "{" not in url and "//" not in url.split("://", 1)[1]
@@ -53,8 +69,14 @@ def test_every_shipped_provider_builds_with_a_sample_issuer(name: Any) -> None:
         with pytest.raises(ConfigurationError, match="--issuer"):
             build_profile(name, "client", client_secret=secret)
     for code, cls in (data.get("error_map") or {}).items():
-        assert cls in (errors.C_DENIED, errors.C_BAD_CODE, errors.C_CONFIGURATION,
-                       errors.C_EXPIRED, errors.C_PENDING, errors.C_SLOW_DOWN), code
+        assert cls in (
+            errors.C_DENIED,
+            errors.C_BAD_CODE,
+            errors.C_CONFIGURATION,
+            errors.C_EXPIRED,
+            errors.C_PENDING,
+            errors.C_SLOW_DOWN,
+        ), code
     assert p.describe()["provider"] == name
 
 
@@ -63,7 +85,8 @@ def test_provider_endpoints_resolve_as_documented() -> None:
     assert p.device_authorization_endpoint == "https://tenant.eu.auth0.com/oauth/device/code"
     p = build_profile("microsoft", "c")
     assert p.device_authorization_endpoint == (
-        "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode")
+        "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode"
+    )
     assert p.revocation_endpoint is None
     p = build_profile("github", "c")
     assert p.token_endpoint == "https://github.com/login/oauth/access_token"
@@ -72,15 +95,20 @@ def test_provider_endpoints_resolve_as_documented() -> None:
 
 def test_endpoint_precedence_overrides_then_metadata_then_templates() -> None:
     p = build_profile(
-        "keycloak", "c", issuer="https://kc.example.com/realms/r",
-        metadata={"token_endpoint": "https://kc.example.com/meta/token",
-                  "device_authorization_endpoint": "https://kc.example.com/meta/device"},
+        "keycloak",
+        "c",
+        issuer="https://kc.example.com/realms/r",
+        metadata={
+            "token_endpoint": "https://kc.example.com/meta/token",
+            "device_authorization_endpoint": "https://kc.example.com/meta/device",
+        },
         overrides={"token_endpoint": "https://kc.example.com/override/token"},
     )
     assert p.token_endpoint == "https://kc.example.com/override/token"
     assert p.device_authorization_endpoint == "https://kc.example.com/meta/device"
     assert p.userinfo_endpoint == (
-        "https://kc.example.com/realms/r/protocol/openid-connect/userinfo")
+        "https://kc.example.com/realms/r/protocol/openid-connect/userinfo"
+    )
 
 
 @pytest.mark.parametrize(
@@ -92,17 +120,34 @@ def test_endpoint_precedence_overrides_then_metadata_then_templates() -> None:
         ({"provider": "google", "client_secret": ""}, "client secret"),
         ({"provider": "okta", "issuer": "not a url"}, "not an absolute URL"),
         ({"provider": "okta", "issuer": "http://org.okta.com/oauth2/default"}, "plain http"),
-        ({"provider": "okta", "issuer": "https://org.okta.com",
-          "overrides": {"token_endpoint": "javascript:alert(1)"}}, "token endpoint"),
+        (
+            {
+                "provider": "okta",
+                "issuer": "https://org.okta.com",
+                "overrides": {"token_endpoint": "javascript:alert(1)"},
+            },
+            "token endpoint",
+        ),
         ({"provider": "oidc"}, "no device authorization endpoint"),
-        ({"provider": "oidc", "metadata": {"device_authorization_endpoint": "https://x/d"}},
-         "no token endpoint"),
-        ({"provider": "standard", "issuer": "https://x", "client_auth": "jwt",
-          "client_secret": "s"}, "client_auth must be one of"),
+        (
+            {"provider": "oidc", "metadata": {"device_authorization_endpoint": "https://x/d"}},
+            "no token endpoint",
+        ),
+        (
+            {
+                "provider": "standard",
+                "issuer": "https://x",
+                "client_auth": "jwt",
+                "client_secret": "s",
+            },
+            "client_auth must be one of",
+        ),
         ({"provider": "standard", "issuer": "https://x", "client_id": ""}, "no client ID"),
         ({"provider": "standard", "issuer": "https://x", "client_id": None}, "no client ID"),
-        ({"provider": "auth0", "issuer": "https://t.auth0.com", "extra_params": {"x": "1"}},
-         "does not take the parameter 'x'"),
+        (
+            {"provider": "auth0", "issuer": "https://t.auth0.com", "extra_params": {"x": "1"}},
+            "does not take the parameter 'x'",
+        ),
     ],
 )
 def test_build_profile_errors_say_what_to_fix(kwargs: Any, message: Any) -> None:
@@ -121,21 +166,35 @@ def test_unknown_provider_lists_the_known_ones() -> None:
 
 
 def test_a_provider_dict_builds_and_extra_params_are_free_without_a_params_list() -> None:
-    provider = {"name": "mine", "title": "Mine",
-                "endpoints": {"device_authorization": "{origin}/d", "token": "{issuer}/t"}}
-    p = build_profile(provider, "c", issuer="https://idp.example.com:8443/tenant/",
-                      extra_params={"resource": "https://api"}, scope="a b", client_auth=None)
+    provider = {
+        "name": "mine",
+        "title": "Mine",
+        "endpoints": {"device_authorization": "{origin}/d", "token": "{issuer}/t"},
+    }
+    p = build_profile(
+        provider,
+        "c",
+        issuer="https://idp.example.com:8443/tenant/",
+        extra_params={"resource": "https://api"},
+        scope="a b",
+        client_auth=None,
+    )
     assert p.name == "mine"
     assert p.device_authorization_endpoint == "https://idp.example.com:8443/d"
     assert p.token_endpoint == "https://idp.example.com:8443/tenant/t"
     assert p.extra_params == {"resource": "https://api"} and p.scope == "a b"
-    assert build_profile({"endpoints": {"device_authorization": "https://a/d",
-                                        "token": "https://a/t"}}, "c").name == "custom"
+    assert (
+        build_profile(
+            {"endpoints": {"device_authorization": "https://a/d", "token": "https://a/t"}}, "c"
+        ).name
+        == "custom"
+    )
 
 
 def test_auth0_accepts_the_audience() -> None:
-    p = build_profile("auth0", "c", issuer="https://t.auth0.com",
-                      extra_params={"audience": "https://api"})
+    p = build_profile(
+        "auth0", "c", issuer="https://t.auth0.com", extra_params={"audience": "https://api"}
+    )
     assert p.extra_params == {"audience": "https://api"}
     assert p.expired_aliases == ("invalid_grant",)
 
@@ -166,8 +225,9 @@ def test_describe_has_no_secret() -> None:
 
 
 def test_profile_insecure_hosts_allow_lan_endpoints() -> None:
-    p = Profile("c", "http://tv-sim.lan:8000/d", "http://tv-sim.lan:8000/t",
-                insecure_hosts=("tv-sim.lan",))
+    p = Profile(
+        "c", "http://tv-sim.lan:8000/d", "http://tv-sim.lan:8000/t", insecure_hosts=("tv-sim.lan",)
+    )
     assert p.token_endpoint == "http://tv-sim.lan:8000/t"
     assert Profile("c", "http://127.0.0.1:8000/d", "http://[::1]:8000/t").token_endpoint
 

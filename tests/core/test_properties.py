@@ -40,29 +40,60 @@ PROFILES = {
     "google": build_profile("google", "g", client_secret="s"),
 }
 
-CODES = ["authorization_pending", "slow_down", "access_denied", "expired_token", "invalid_grant",
-         "invalid_client", "server_error", "temporarily_unavailable", "rate_limit_exceeded",
-         "authorization_declined", "bad_verification_code", "device_not_found", "foo"]
+CODES = [
+    "authorization_pending",
+    "slow_down",
+    "access_denied",
+    "expired_token",
+    "invalid_grant",
+    "invalid_client",
+    "server_error",
+    "temporarily_unavailable",
+    "rate_limit_exceeded",
+    "authorization_declined",
+    "bad_verification_code",
+    "device_not_found",
+    "foo",
+]
 CONTENT_TYPES = [
-    "application/json", "application/json; charset=utf-8", "APPLICATION/JSON",
-    "application/problem+json", "application/x-www-form-urlencoded",
-    "application/x-www-form-urlencoded; charset=iso-8859-1", "text/html", "text/plain",
-    "text/plain; charset=utf-8", "multipart/form-data", "", "application/octet-stream",
+    "application/json",
+    "application/json; charset=utf-8",
+    "APPLICATION/JSON",
+    "application/problem+json",
+    "application/x-www-form-urlencoded",
+    "application/x-www-form-urlencoded; charset=iso-8859-1",
+    "text/html",
+    "text/plain",
+    "text/plain; charset=utf-8",
+    "multipart/form-data",
+    "",
+    "application/octet-stream",
 ]
 
-json_scalars = (st.none() | st.booleans() | st.integers(-(10**20), 10**20)
-                | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=30)
-                | st.sampled_from(["5", "NaN", "1e400", "-1", "0", " 7 "]))
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**20), 10**20)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=30)
+    | st.sampled_from(["5", "NaN", "1e400", "-1", "0", " 7 "])
+)
 json_values = st.recursive(
     json_scalars,
     lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
     max_leaves=6,
 )
-uris = st.sampled_from([
-    "https://auth.example.com/device", "https://auth.example.com/device?user_code=ABCD",
-    "https://evil.example/device", "http://auth.example.com/device", "javascript:alert(1)",
-    "https://u@auth.example.com/", "http://127.0.0.1:8000/d",
-]) | st.text(max_size=40)
+uris = st.sampled_from(
+    [
+        "https://auth.example.com/device",
+        "https://auth.example.com/device?user_code=ABCD",
+        "https://evil.example/device",
+        "http://auth.example.com/device",
+        "javascript:alert(1)",
+        "https://u@auth.example.com/",
+        "http://127.0.0.1:8000/d",
+    ]
+) | st.text(max_size=40)
 fields = st.fixed_dictionaries(
     {},
     optional={
@@ -89,10 +120,12 @@ bodies = st.one_of(
     fields.map(lambda d: encode_form({k: str(v) for k, v in d.items()})),
     json_values.map(lambda v: json.dumps(v).encode()),
 )
-header_names = st.sampled_from(["Retry-After", "Date", "Location", "X-Other",
-                                "WWW-Authenticate", "Content-Length"])
+header_names = st.sampled_from(
+    ["Retry-After", "Date", "Location", "X-Other", "WWW-Authenticate", "Content-Length"]
+)
 header_values = st.text(max_size=40) | st.sampled_from(
-    ["120", "Sun, 06 Nov 1994 08:49:37 GMT", "0", "-1", "99999999999999999999"])
+    ["120", "Sun, 06 Nov 1994 08:49:37 GMT", "0", "-1", "99999999999999999999"]
+)
 
 
 def receiving(stage: str, profile_name: str) -> DeviceFlow:
@@ -101,8 +134,12 @@ def receiving(stage: str, profile_name: str) -> DeviceFlow:
         flow = DeviceFlow(profile)
         flow.start(T0)
         return flow
-    flow = waiting_flow(profile, verification_uri=None, verification_uri_complete=None,
-                        verification_url=profile.token_endpoint.rsplit("/", 1)[0] + "/device")
+    flow = waiting_flow(
+        profile,
+        verification_uri=None,
+        verification_uri_complete=None,
+        verification_url=profile.token_endpoint.rsplit("/", 1)[0] + "/device",
+    )
     assert flow.next_request(T0 + 5) is not None
     return flow
 
@@ -141,9 +178,11 @@ def test_any_response_gives_events_or_a_declared_error(
 
 
 @PROPS
-@given(stage=st.sampled_from(["requesting", "polling"]),
-       reason=st.sampled_from(["connect", "timeout", "tls", "too_large", "redirect", "other"]),
-       retry_after=st.none() | st.floats(allow_nan=True, allow_infinity=True))
+@given(
+    stage=st.sampled_from(["requesting", "polling"]),
+    reason=st.sampled_from(["connect", "timeout", "tls", "too_large", "redirect", "other"]),
+    retry_after=st.none() | st.floats(allow_nan=True, allow_infinity=True),
+)
 def test_any_transport_failure_gives_events(stage: Any, reason: Any, retry_after: Any) -> None:
     flow = receiving(stage, "standard")
     evs = flow.fail(T0 + 6, TransportError("failed", reason=reason, retry_after=retry_after))
@@ -155,14 +194,23 @@ def test_any_transport_failure_gives_events(stage: Any, reason: Any, retry_after
 # ----------------------------------------------------------------------------- the poll schedule
 def poll_answer(draw_interval: Any) -> st.SearchStrategy[Any]:
     return st.one_of(
-        st.builds(lambda i, s: error_reply(s, "authorization_pending", **i),
-                  draw_interval, st.sampled_from([400, 403, 428, 200])),
-        st.builds(lambda i, s: error_reply(s, "slow_down", **i),
-                  draw_interval, st.sampled_from([400, 403, 429, 200])),
-        st.builds(lambda r: TransportError("down", reason=r), st.sampled_from(["connect",
-                                                                                "timeout"])),
-        st.builds(lambda ra: Response(503, {"Retry-After": ra}, b""),
-                  st.sampled_from(["1", "30", "400", "x"])),
+        st.builds(
+            lambda i, s: error_reply(s, "authorization_pending", **i),
+            draw_interval,
+            st.sampled_from([400, 403, 428, 200]),
+        ),
+        st.builds(
+            lambda i, s: error_reply(s, "slow_down", **i),
+            draw_interval,
+            st.sampled_from([400, 403, 429, 200]),
+        ),
+        st.builds(
+            lambda r: TransportError("down", reason=r), st.sampled_from(["connect", "timeout"])
+        ),
+        st.builds(
+            lambda ra: Response(503, {"Retry-After": ra}, b""),
+            st.sampled_from(["1", "30", "400", "x"]),
+        ),
         st.just(Response(200, {"Content-Type": "text/html"}, b"<html>portal</html>")),
         st.just(Response(302, {"Location": "http://portal/"}, b"")),
     )
@@ -170,8 +218,10 @@ def poll_answer(draw_interval: Any) -> st.SearchStrategy[Any]:
 
 intervals = st.one_of(
     st.just({}),
-    st.builds(lambda v: {"interval": v},
-              st.integers(-5, 200) | st.floats(-1, 1e6) | st.sampled_from(["7", "x", None])),
+    st.builds(
+        lambda v: {"interval": v},
+        st.integers(-5, 200) | st.floats(-1, 1e6) | st.sampled_from(["7", "x", None]),
+    ),
 )
 answers = st.one_of(
     poll_answer(intervals),
@@ -198,12 +248,23 @@ def test_the_poll_schedule_obeys_the_rfc(
     jitter: float,
 ) -> None:
     clock = FakeClock()
-    prefix = [TransportError("x", reason="connect") if f == "connect" else Response(503, {}, b"")
-              for f in code_failures]
-    last = {None: [], "tokens": [token_reply()], "denied": [error_reply(400, "access_denied")],
-            "expired": [error_reply(400, "expired_token")], "bad": [error_reply(400, "foo")]}
-    full = [*prefix, code_reply(interval=code_interval, expires_in=expires_in), *script,
-            *last[ending]]
+    prefix = [
+        TransportError("x", reason="connect") if f == "connect" else Response(503, {}, b"")
+        for f in code_failures
+    ]
+    last = {
+        None: [],
+        "tokens": [token_reply()],
+        "denied": [error_reply(400, "access_denied")],
+        "expired": [error_reply(400, "expired_token")],
+        "bad": [error_reply(400, "foo")],
+    }
+    full = [
+        *prefix,
+        code_reply(interval=code_interval, expires_in=expires_in),
+        *script,
+        *last[ending],
+    ]
     server = FakeServer(full, clock, then=pending())
     flow = DeviceFlow(standard(), rand=lambda: jitter)
 

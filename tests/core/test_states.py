@@ -15,20 +15,41 @@ from device_app.core.flow import DeviceFlow
 from .fakes import standard
 
 ALL_STATES = [
-    states.IDLE, states.REQUESTING, states.BACKING_OFF, states.WAITING, states.POLLING,
-    states.AUTHORIZED, states.DENIED, states.EXPIRED, states.FAILED, states.CANCELLED,
+    states.IDLE,
+    states.REQUESTING,
+    states.BACKING_OFF,
+    states.WAITING,
+    states.POLLING,
+    states.AUTHORIZED,
+    states.DENIED,
+    states.EXPIRED,
+    states.FAILED,
+    states.CANCELLED,
 ]
 ALL_INPUTS = [
-    states.START, states.GOT_CODE, states.CODE_RETRY, states.RETRY_DUE, states.POLL,
-    states.PENDING, states.SLOW_DOWN, states.TRANSIENT, states.TOKENS, states.DENY,
-    states.EXPIRE, states.FAIL, states.CANCEL,
+    states.START,
+    states.GOT_CODE,
+    states.CODE_RETRY,
+    states.RETRY_DUE,
+    states.POLL,
+    states.PENDING,
+    states.SLOW_DOWN,
+    states.TRANSIENT,
+    states.TOKENS,
+    states.DENY,
+    states.EXPIRE,
+    states.FAIL,
+    states.CANCEL,
 ]
 
 
 def test_the_lists_above_are_complete() -> None:
     # Every state and input named in the module appears in the lists the tests iterate over.
-    names = {getattr(states, n) for n in dir(states) if n.isupper() and isinstance(
-        getattr(states, n), str)}
+    names = {
+        getattr(states, n)
+        for n in dir(states)
+        if n.isupper() and isinstance(getattr(states, n), str)
+    }
     assert names == set(ALL_STATES) | set(ALL_INPUTS)
     for (s, i), t in states.TRANSITIONS.items():
         assert s in ALL_STATES and i in ALL_INPUTS and t in ALL_STATES
@@ -83,11 +104,26 @@ def test_mermaid_lists_every_transition() -> None:
 
 
 def test_event_public_views() -> None:
-    ev = Event(events.CODE, {"user_code": "A", "verification_uri": "https://x", "expires_in": 5,
-                             "interval": 5, "expires_at": 123.0, "device_code": "secret"})
-    assert ev.public() == {"event": "code", "user_code": "A", "verification_uri": "https://x",
-                           "verification_uri_complete": None, "expires_in": 5, "interval": 5,
-                           "message": None}
+    ev = Event(
+        events.CODE,
+        {
+            "user_code": "A",
+            "verification_uri": "https://x",
+            "expires_in": 5,
+            "interval": 5,
+            "expires_at": 123.0,
+            "device_code": "secret",
+        },
+    )
+    assert ev.public() == {
+        "event": "code",
+        "user_code": "A",
+        "verification_uri": "https://x",
+        "verification_uri_complete": None,
+        "expires_in": 5,
+        "interval": 5,
+        "message": None,
+    }
     assert not ev.terminal and repr(ev) == "Event(code)"
     assert Event("unknown").public() == {"event": "unknown"}
     assert Event(events.EXPIRED, {"reason": "deadline"}) == Event("expired", {"reason": "deadline"})

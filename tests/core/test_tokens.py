@@ -32,16 +32,25 @@ WALL = 1_700_000_000.0
         (json_reply(500, {"error": "internal_error"}), tk.R_ERROR, "internal_error"),
         (json_reply(200, {"error": "x", "access_token": "a"}), tk.R_ERROR, "x"),  # error wins
         (Response(503, {}, b""), tk.R_TRANSIENT, None),
-        (Response(502, {"Content-Type": "text/html"}, b"<html>Bad gateway</html>"),
-         tk.R_TRANSIENT, None),
+        (
+            Response(502, {"Content-Type": "text/html"}, b"<html>Bad gateway</html>"),
+            tk.R_TRANSIENT,
+            None,
+        ),
         (Response(429, {}, b""), tk.R_TRANSIENT, None),
         (Response(408, {}, b""), tk.R_TRANSIENT, None),
         (Response(301, {"Location": "https://elsewhere/"}, b""), tk.R_TRANSIENT, None),
         (Response(307, {}, b""), tk.R_TRANSIENT, None),
-        (Response(200, {"Content-Type": "text/html"}, b"<html>portal</html>"), tk.R_TRANSIENT,
-         None),
-        (Response(200, {"Content-Type": "application/json"}, b'{"access_token": "a"'),
-         tk.R_TRANSIENT, None),  # cut short
+        (
+            Response(200, {"Content-Type": "text/html"}, b"<html>portal</html>"),
+            tk.R_TRANSIENT,
+            None,
+        ),
+        (
+            Response(200, {"Content-Type": "application/json"}, b'{"access_token": "a"'),
+            tk.R_TRANSIENT,
+            None,
+        ),  # cut short
         (Response(200, {}, b""), tk.R_TRANSIENT, None),
         (json_reply(200, {"token": "x"}), tk.R_PROTOCOL, None),
         (json_reply(201, {"access_token": "a", "token_type": "Bearer"}), tk.R_TOKENS, None),
@@ -59,8 +68,9 @@ def test_interpret_reads_the_body_first(response: Any, kind: Any, error: Any) ->
 
 
 def test_interpret_cleans_error_text_and_keeps_retry_after() -> None:
-    out = tk.interpret(error_reply(400, "\x1bbad" + "x" * 200, error_description="\x07d" * 300),
-                       retry_after=12.0)
+    out = tk.interpret(
+        error_reply(400, "\x1bbad" + "x" * 200, error_description="\x07d" * 300), retry_after=12.0
+    )
     assert out.error.startswith("bad") and len(out.error) <= 80
     assert len(out.description) <= 200 and "\x07" not in out.description
     assert out.retry_after == 12.0
@@ -70,14 +80,25 @@ def test_interpret_cleans_error_text_and_keeps_retry_after() -> None:
 
 # ----------------------------------------------------------------------------- token_set()
 def test_token_set_from_a_full_response() -> None:
-    data = {"access_token": ACCESS_TOKEN, "token_type": "bearer", "expires_in": "3600",
-            "refresh_token": REFRESH_TOKEN, "scope": "openid\x1b[2J profile", "id_token": "h.p.s",
-            "unknown_field": {"ignored": True}}
+    data = {
+        "access_token": ACCESS_TOKEN,
+        "token_type": "bearer",
+        "expires_in": "3600",
+        "refresh_token": REFRESH_TOKEN,
+        "scope": "openid\x1b[2J profile",
+        "id_token": "h.p.s",
+        "unknown_field": {"ignored": True},
+    }
     t = tk.token_set(data, WALL)
     assert t == {
-        "access_token": ACCESS_TOKEN, "token_type": "Bearer", "refresh_token": REFRESH_TOKEN,
-        "scope": "openid [2J profile", "id_token": "h.p.s", "expires_in": 3600,
-        "obtained_at": WALL, "expires_at": WALL + 3600,
+        "access_token": ACCESS_TOKEN,
+        "token_type": "Bearer",
+        "refresh_token": REFRESH_TOKEN,
+        "scope": "openid [2J profile",
+        "id_token": "h.p.s",
+        "expires_in": 3600,
+        "obtained_at": WALL,
+        "expires_at": WALL + 3600,
     }
 
 
@@ -125,14 +146,18 @@ def test_token_set_refuses_unusable_responses(data: Any) -> None:
 
 
 def test_merge_refreshed_keeps_the_refresh_token_when_none_is_returned() -> None:
-    old = tk.token_set({"access_token": "a1", "token_type": "Bearer", "refresh_token": "r1",
-                        "scope": "openid"}, WALL)
+    old = tk.token_set(
+        {"access_token": "a1", "token_type": "Bearer", "refresh_token": "r1", "scope": "openid"},
+        WALL,
+    )
     new = tk.token_set({"access_token": "a2", "token_type": "Bearer"}, WALL + 10)
     merged = tk.merge_refreshed(old, new)
     assert merged["access_token"] == "a2" and merged["refresh_token"] == "r1"
     assert merged["scope"] == "openid"
-    rotated = tk.token_set({"access_token": "a3", "token_type": "Bearer", "refresh_token": "r2",
-                            "scope": "email"}, WALL + 20)
+    rotated = tk.token_set(
+        {"access_token": "a3", "token_type": "Bearer", "refresh_token": "r2", "scope": "email"},
+        WALL + 20,
+    )
     merged = tk.merge_refreshed(old, rotated)
     assert merged["refresh_token"] == "r2" and merged["scope"] == "email"
 
@@ -140,18 +165,27 @@ def test_merge_refreshed_keeps_the_refresh_token_when_none_is_returned() -> None
 # ----------------------------------------------------------------------------- read_token_response
 def test_read_token_response() -> None:
     p = standard()
-    t = tk.read_token_response(p, json_reply(200, {"access_token": "a", "token_type": "Bearer",
-                                                   "expires_in": 10}), WALL)
+    t = tk.read_token_response(
+        p, json_reply(200, {"access_token": "a", "token_type": "Bearer", "expires_in": 10}), WALL
+    )
     assert t["expires_at"] == WALL + 10
     with pytest.raises(OAuthError) as e:
-        tk.read_token_response(p, error_reply(400, "invalid_grant", error_description="revoked"),
-                               WALL)
+        tk.read_token_response(
+            p, error_reply(400, "invalid_grant", error_description="revoked"), WALL
+        )
     assert (e.value.error, e.value.description, e.value.status, e.value.category) == (
-        "invalid_grant", "revoked", 400, "bad_code")
+        "invalid_grant",
+        "revoked",
+        400,
+        "bad_code",
+    )
     assert str(e.value) == "invalid_grant: revoked"
     with pytest.raises(OAuthError) as e:
-        tk.read_token_response(build_profile("github", "c"),
-                               form_reply(200, {"error": "incorrect_client_credentials"}), WALL)
+        tk.read_token_response(
+            build_profile("github", "c"),
+            form_reply(200, {"error": "incorrect_client_credentials"}),
+            WALL,
+        )
     assert e.value.category == "configuration"
     with pytest.raises(TransportError) as te:
         tk.read_token_response(p, Response(503, {}, b""), WALL)
@@ -193,8 +227,11 @@ def test_revocation_request_shape() -> None:
     p = standard()
     req = tk.revocation_request(p, REFRESH_TOKEN)
     assert req.url == "https://auth.example.com/revoke"
-    assert decode_form(req.body) == {"token": REFRESH_TOKEN, "token_type_hint": "refresh_token",
-                                     "client_id": "tv-client"}
+    assert decode_form(req.body) == {
+        "token": REFRESH_TOKEN,
+        "token_type_hint": "refresh_token",
+        "client_id": "tv-client",
+    }
     assert "token" in req.secret_fields and REFRESH_TOKEN not in str(req.redacted())
     req = tk.revocation_request(p, ACCESS_TOKEN, hint="access_token")
     assert decode_form(req.body)["token_type_hint"] == "access_token"
@@ -259,8 +296,10 @@ def test_needs_refresh_without_obtained_at() -> None:
         ("Bearer", None),
         ('Bearer realm="example"', None),
         ('Bearer error="invalid_token"', "invalid_token"),
-        ('Bearer realm="api", error="invalid_token", error_description="The token expired"',
-         "invalid_token"),
+        (
+            'Bearer realm="api", error="invalid_token", error_description="The token expired"',
+            "invalid_token",
+        ),
         ('Bearer error="insufficient_scope", scope="read write"', "insufficient_scope"),
         ("Bearer error=invalid_token", "invalid_token"),
         ("Bearer error=invalid_token, realm=x", "invalid_token"),

@@ -97,8 +97,18 @@ def test_split_url(url: Any, parts: Any) -> None:
 @pytest.mark.parametrize(
     "url",
     [
-        "", "no-scheme", ":x", "ht tp://h", "h\x00ttp://h", "https://h:65536/", "https://h:-1/",
-        "https://h:8o/", "https://h:٣/", "https://h:８/", "https://[::1/", "https://[::1]x/",
+        "",
+        "no-scheme",
+        ":x",
+        "ht tp://h",
+        "h\x00ttp://h",
+        "https://h:65536/",
+        "https://h:-1/",
+        "https://h:8o/",
+        "https://h:٣/",
+        "https://h:８/",
+        "https://[::1/",
+        "https://[::1]x/",
         "https://[::1]:x/",
     ],
 )
@@ -150,9 +160,22 @@ def test_parse_body_accepts_str_and_duplicate_keys() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (5, 5.0), ("5", 5.0), (" 5.5 ", 5.5), (5.7, 5.7), (-1, -1.0), (True, None), (None, None),
-        ("NaN", None), ("inf", None), (float("nan"), None), (float("-inf"), None), ("x", None),
-        ([5], None), (10**400, None), ("1e400", None), ("1e12", 1e12),
+        (5, 5.0),
+        ("5", 5.0),
+        (" 5.5 ", 5.5),
+        (5.7, 5.7),
+        (-1, -1.0),
+        (True, None),
+        (None, None),
+        ("NaN", None),
+        ("inf", None),
+        (float("nan"), None),
+        (float("-inf"), None),
+        ("x", None),
+        ([5], None),
+        (10**400, None),
+        ("1e400", None),
+        ("1e12", 1e12),
     ],
 )
 def test_get_number(value: Any, expected: Any) -> None:
@@ -212,10 +235,20 @@ def test_clean_text(value: Any, expected: Any) -> None:
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("localhost", True), ("LOCALHOST.", True), ("127.0.0.1", True), ("127.255.1.2", True),
-     ("::1", True), ("0:0:0:0:0:0:0:1", True), ("127.0.0.256", False), ("127.0.0", False),
-     ("127.a.0.1", False), ("127.0.0.1.evil.com", False), ("10.0.0.1", False),
-     ("localhost.evil", False)],
+    [
+        ("localhost", True),
+        ("LOCALHOST.", True),
+        ("127.0.0.1", True),
+        ("127.255.1.2", True),
+        ("::1", True),
+        ("0:0:0:0:0:0:0:1", True),
+        ("127.0.0.256", False),
+        ("127.0.0", False),
+        ("127.a.0.1", False),
+        ("127.0.0.1.evil.com", False),
+        ("10.0.0.1", False),
+        ("localhost.evil", False),
+    ],
 )
 def test_is_loopback(host: Any, loopback: Any) -> None:
     assert sanitize.is_loopback(host) is loopback
@@ -224,12 +257,17 @@ def test_is_loopback(host: Any, loopback: Any) -> None:
 @pytest.mark.parametrize(
     ("uri", "why"),
     [
-        (None, "missing"), ("", "missing"), (5, "missing"),
+        (None, "missing"),
+        ("", "missing"),
+        (5, "missing"),
         ("https://x/" + "a" * 600, "longer"),
-        ("https://x/\x00", "control"), ("https://x/ a", "spaces"),
+        ("https://x/\x00", "control"),
+        ("https://x/ a", "spaces"),
         ("nothing", "not an absolute URL"),
-        ("gopher://x/", "scheme"), ("https:///path", "no host"),
-        ("https://u@x/", "credentials"), ("https://x!y/", "unexpected characters"),
+        ("gopher://x/", "scheme"),
+        ("https:///path", "no host"),
+        ("https://u@x/", "credentials"),
+        ("https://x!y/", "unexpected characters"),
         ("http://example.com/", "plain http"),
     ],
 )
@@ -247,9 +285,18 @@ def test_check_uri_allows() -> None:
 
 @pytest.mark.parametrize(
     ("code", "ok"),
-    [("WDJB-MJHT", True), ("0123abcdEF", True), ("A" * 32, True), ("A" * 33, False),
-     ("", False), ("   ", False), (None, False), (1234, False), ("AB\x1bCD", False),
-     ("AB\u200bCD", False)],
+    [
+        ("WDJB-MJHT", True),
+        ("0123abcdEF", True),
+        ("A" * 32, True),
+        ("A" * 33, False),
+        ("", False),
+        ("   ", False),
+        (None, False),
+        (1234, False),
+        ("AB\x1bCD", False),
+        ("AB\u200bCD", False),
+    ],
 )
 def test_check_user_code(code: Any, ok: Any) -> None:
     if ok:
@@ -278,8 +325,9 @@ def test_backoff_delay_bounds(base: Any, attempt: Any, r: Any) -> None:
 
 
 @FAST
-@given(st.datetimes(min_value=datetime.datetime(1970, 1, 1),
-                    max_value=datetime.datetime(9999, 12, 31)))
+@given(
+    st.datetimes(min_value=datetime.datetime(1970, 1, 1), max_value=datetime.datetime(9999, 12, 31))
+)
 def test_http_date_matches_email_utils(dt: Any) -> None:
     t = calendar.timegm(dt.timetuple())
     text = email.utils.formatdate(t, usegmt=True)
@@ -307,10 +355,16 @@ def test_http_date_refuses(text: Any) -> None:
 @pytest.mark.parametrize(
     ("value", "wall", "expected"),
     [
-        (None, None, None), ("", None, None), ("  ", None, None),
-        ("120", None, 120.0), (" 7 ", None, 7.0), ("0", None, 0.0),
+        (None, None, None),
+        ("", None, None),
+        ("  ", None, None),
+        ("120", None, 120.0),
+        (" 7 ", None, 7.0),
+        ("0", None, 0.0),
         ("999999999999999999", None, backoff.RETRY_AFTER_CAP),
-        ("-5", None, None), ("1.5", None, None), ("soon", 1e9, None),
+        ("-5", None, None),
+        ("1.5", None, None),
+        ("soon", 1e9, None),
         ("Sun, 06 Nov 1994 08:49:37 GMT", None, None),  # a date needs a clock
         ("Sun, 06 Nov 1994 08:49:37 GMT", 784111777 - 30, 30.0),
         ("Sun, 06 Nov 1994 08:49:37 GMT", 784111777 + 30, 0.0),  # in the past
@@ -323,11 +377,20 @@ def test_parse_retry_after(value: Any, wall: Any, expected: Any) -> None:
 
 # ----------------------------------------------------------------------------- http objects
 def test_request_and_response_objects() -> None:
-    req = Request("POST", "https://x/token", {"Authorization": "Basic c2VjcmV0"},
-                  {"device_code": "DC", "client_id": "id"}, b"...", ["device_code"])
-    assert req.redacted() == {"method": "POST", "url": "https://x/token",
-                              "headers": {"Authorization": "<redacted>"},
-                              "form": {"device_code": "<redacted>", "client_id": "id"}}
+    req = Request(
+        "POST",
+        "https://x/token",
+        {"Authorization": "Basic c2VjcmV0"},
+        {"device_code": "DC", "client_id": "id"},
+        b"...",
+        ["device_code"],
+    )
+    assert req.redacted() == {
+        "method": "POST",
+        "url": "https://x/token",
+        "headers": {"Authorization": "<redacted>"},
+        "form": {"device_code": "<redacted>", "client_id": "id"},
+    }
     assert repr(req) == "Request(POST https://x/token)"
     assert Request("GET", "https://x/").redacted()["form"] is None
     resp = Response("200", {"Content-Type": "a/b", "X-Y": "1"}, None)

@@ -43,6 +43,7 @@ def small(board: str = "desktop", **changes: object) -> Board:
 
 # -- rotation maths ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("rotation", [0, 90, 180, 270])
 def test_point_and_rect_mappings_agree(rotation: int) -> None:
     size = (7, 4)
@@ -54,6 +55,7 @@ def test_point_and_rect_mappings_agree(rotation: int) -> None:
 
 
 # -- DRM card choice --------------------------------------------------------------------------
+
 
 def fake_drm(root: Path, connectors: dict[str, str]) -> Path:
     drm = root / "class" / "drm"
@@ -68,8 +70,15 @@ def fake_drm(root: Path, connectors: dict[str, str]) -> Path:
 
 def test_pi5_card_with_the_connected_hdmi_is_chosen(tmp_path: Path) -> None:
     # Pi 5: card0 = v3d (no connectors), card1 = RP1 DSI (nothing attached), card2 = vc4 HDMI.
-    root = fake_drm(tmp_path, {"card1-DSI-1": "disconnected", "card2-HDMI-A-1": "connected",
-                               "card2-HDMI-A-2": "disconnected", "card2-Writeback-1": "unknown"})
+    root = fake_drm(
+        tmp_path,
+        {
+            "card1-DSI-1": "disconnected",
+            "card2-HDMI-A-1": "connected",
+            "card2-HDMI-A-2": "disconnected",
+            "card2-Writeback-1": "unknown",
+        },
+    )
     assert connected_connectors(root) == [(2, "HDMI-A-1")]
     env: dict[str, str] = {}
     assert select_kmsdrm_card(root, environ=env) == 2
@@ -82,8 +91,10 @@ def test_preferred_connector_wins_and_user_setting_is_kept(tmp_path: Path) -> No
     assert pick_card(root, ["HDMI-A"]) == 2
     assert pick_card(root, ["DP", "DSI"]) == 1
     env = {"SDL_KMSDRM_DEVICE_INDEX": "0"}
-    assert select_kmsdrm_card(root, ["HDMI-A"], environ=env) == 0 and env[
-        "SDL_KMSDRM_DEVICE_INDEX"] == "0"
+    assert (
+        select_kmsdrm_card(root, ["HDMI-A"], environ=env) == 0
+        and env["SDL_KMSDRM_DEVICE_INDEX"] == "0"
+    )
     bad = {"SDL_KMSDRM_DEVICE_INDEX": "hdmi"}
     assert select_kmsdrm_card(root, ["HDMI-A"], environ=bad) == 2
     assert bad["SDL_KMSDRM_DEVICE_INDEX"] == "2"
@@ -98,6 +109,7 @@ def test_nothing_connected_or_no_sysfs(tmp_path: Path) -> None:
 
 # -- framebuffer ------------------------------------------------------------------------------
 
+
 def fake_fb(tmp_path: Path, w: int, h: int, bpp: int, stride: int | None) -> tuple[Path, str]:
     sysfs = tmp_path / "sys"
     fb = sysfs / "class" / "graphics" / "fb1"
@@ -107,7 +119,7 @@ def fake_fb(tmp_path: Path, w: int, h: int, bpp: int, stride: int | None) -> tup
     if stride is not None:
         (fb / "stride").write_text(f"{stride}\n")
     dev = tmp_path / "fb1"
-    dev.write_bytes(b"\xAA" * ((stride or w * bpp // 8) * h))
+    dev.write_bytes(b"\xaa" * ((stride or w * bpp // 8) * h))
     return sysfs, str(dev)
 
 
@@ -120,7 +132,11 @@ def test_geometry_from_sysfs(tmp_path: Path) -> None:
     sysfs, dev = fake_fb(tmp_path, 320, 480, 16, 640)
     geo = read_geometry(dev, sysfs)
     assert geo is not None and (geo.width, geo.height, geo.fmt, geo.stride) == (
-        320, 480, "rgb565", 640)
+        320,
+        480,
+        "rgb565",
+        640,
+    )
     assert read_geometry("/dev/fb7", sysfs) is None
 
 
@@ -130,9 +146,9 @@ def test_spi_board_writes_rgb565_little_endian_turned_90(tmp_path: Path) -> None
     try:
         assert d.driver == "framebuffer" and d.size == (480, 320)
         d.surface.fill((0, 0, 0))
-        d.surface.set_at((0, 0), RED)       # logical top-left
-        d.surface.set_at((479, 0), GREEN)   # logical top-right
-        d.surface.set_at((0, 319), BLUE)    # logical bottom-left
+        d.surface.set_at((0, 0), RED)  # logical top-left
+        d.surface.set_at((479, 0), GREEN)  # logical top-right
+        d.surface.set_at((0, 319), BLUE)  # logical bottom-left
         d.present()
         data = Path(dev).read_bytes()
         assert len(data) == 640 * 480  # never grows the device
@@ -153,7 +169,7 @@ def test_dirty_rects_write_only_their_rows(tmp_path: Path) -> None:
     try:
         d.surface.fill(BLUE)
         d.present()
-        Path(dev).write_bytes(b"\xAA" * 704 * 240)  # forget the first frame
+        Path(dev).write_bytes(b"\xaa" * 704 * 240)  # forget the first frame
         written = d.bytes_written  # type: ignore[attr-defined]
         d.surface.fill(RED, (10, 100, 5, 3))
         d.present([(10, 100, 5, 3)])
@@ -161,8 +177,8 @@ def test_dirty_rects_write_only_their_rows(tmp_path: Path) -> None:
         assert d.bytes_written - written == 3 * 640  # type: ignore[attr-defined]
         assert px565(data, 704, 10, 100) == 0xF800
         assert px565(data, 704, 20, 100) == 0x001F  # same row, outside the rect: row copied
-        assert data[99 * 704:100 * 704] == b"\xAA" * 704  # untouched row above
-        assert data[100 * 704 + 640:101 * 704] == b"\xAA" * 64  # stride padding untouched
+        assert data[99 * 704 : 100 * 704] == b"\xaa" * 704  # untouched row above
+        assert data[100 * 704 + 640 : 101 * 704] == b"\xaa" * 64  # stride padding untouched
     finally:
         d.close()
 
@@ -177,29 +193,39 @@ def test_xrgb8888_and_180(tmp_path: Path) -> None:
         d.present()
         data = Path(dev).read_bytes()
         off = (79 * 100 + 99) * 4  # turned 180: bottom-right of the panel
-        assert data[off:off + 4] == bytes([0x56, 0x34, 0x12, 0x00])  # B, G, R, X in memory
+        assert data[off : off + 4] == bytes([0x56, 0x34, 0x12, 0x00])  # B, G, R, X in memory
     finally:
         d.close()
 
 
 def test_framebuffer_mismatches_are_explained(tmp_path: Path) -> None:
     sysfs, dev = fake_fb(tmp_path, 480, 320, 16, 960)
-    with pytest.raises(DisplayError, match=r"is 480x320 but board spi-480x320 needs 320x480.*"
-                                           r"rotation = 90"):
+    with pytest.raises(
+        DisplayError,
+        match=r"is 480x320 but board spi-480x320 needs 320x480.*"
+        r"rotation = 90",
+    ):
         open_display(load_board("spi-480x320"), sysfs_root=sysfs, framebuffer=dev)
     with pytest.raises(DisplayError, match=r"is rgb565 but board .*'xrgb8888'"):
-        open_display(small("spi-480x320", rotation=0, framebuffer_format="xrgb8888"),
-                     sysfs_root=sysfs, framebuffer=dev)
+        open_display(
+            small("spi-480x320", rotation=0, framebuffer_format="xrgb8888"),
+            sysfs_root=sysfs,
+            framebuffer=dev,
+        )
     with pytest.raises(DisplayError, match=r"cannot open framebuffer .*nope.*dtoverlay"):
-        open_display(small("spi-480x320", rotation=0), sysfs_root=sysfs,
-                     framebuffer=str(tmp_path / "nope"))
+        open_display(
+            small("spi-480x320", rotation=0), sysfs_root=sysfs, framebuffer=str(tmp_path / "nope")
+        )
 
 
 def test_framebuffer_without_sysfs_uses_the_board(tmp_path: Path) -> None:
     dev = tmp_path / "fb1"
     dev.write_bytes(b"")
-    d = open_display(small("spi-480x320", width=64, height=64, rotation=0),
-                     sysfs_root=tmp_path / "nosys", framebuffer=str(dev))
+    d = open_display(
+        small("spi-480x320", width=64, height=64, rotation=0),
+        sysfs_root=tmp_path / "nosys",
+        framebuffer=str(dev),
+    )
     try:
         d.surface.fill(GREEN)
         d.present()
@@ -210,12 +236,17 @@ def test_framebuffer_without_sysfs_uses_the_board(tmp_path: Path) -> None:
 
 
 def test_dirty_spans_merge() -> None:
-    rects = [pygame.Rect(0, 5, 1, 3), pygame.Rect(4, 6, 1, 4), pygame.Rect(0, 20, 1, 1),
-             pygame.Rect(0, 30, 1, 50)]
+    rects = [
+        pygame.Rect(0, 5, 1, 3),
+        pygame.Rect(4, 6, 1, 4),
+        pygame.Rect(0, 20, 1, 1),
+        pygame.Rect(0, 30, 1, 50),
+    ]
     assert dirty_spans(rects, 40) == [(5, 10), (20, 21), (30, 40)]
 
 
 # -- SDL back ends ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("rotation", [0, 90, 180, 270])
 def test_offscreen_rotates_on_present(rotation: int) -> None:
@@ -242,8 +273,9 @@ def test_screenshot(tmp_path: Path) -> None:
 
 
 def test_window_falls_back_through_the_board_drivers(monkeypatch: pytest.MonkeyPatch) -> None:
-    board = small(width=200, height=100, video_driver="x11",
-                  video_fallbacks=("wayland", "offscreen"))
+    board = small(
+        width=200, height=100, video_driver="x11", video_fallbacks=("wayland", "offscreen")
+    )
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     d = open_display(board)
@@ -270,8 +302,9 @@ def test_no_driver_works_names_each_try(monkeypatch: pytest.MonkeyPatch) -> None
     assert "x11:" in msg and "wayland:" in msg and "video" in msg
 
 
-def test_kmsdrm_board_sets_the_card_before_trying(monkeypatch: pytest.MonkeyPatch,
-                                                  tmp_path: Path) -> None:
+def test_kmsdrm_board_sets_the_card_before_trying(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     root = fake_drm(tmp_path, {"card2-HDMI-A-1": "connected"})
     monkeypatch.delenv("SDL_KMSDRM_DEVICE_INDEX", raising=False)
     # No DRM here, so kmsdrm fails and the board's offscreen fallback takes over.
@@ -286,8 +319,7 @@ def test_kmsdrm_board_sets_the_card_before_trying(monkeypatch: pytest.MonkeyPatc
 
 
 def test_rotated_window_draws_on_a_logical_surface(monkeypatch: pytest.MonkeyPatch) -> None:
-    board = small(width=120, height=60, rotation=270, video_driver="offscreen",
-                  video_fallbacks=())
+    board = small(width=120, height=60, rotation=270, video_driver="offscreen", video_fallbacks=())
     with open_display(board) as d:
         assert d.surface.get_size() == (120, 60)
         screen = pygame.display.get_surface()

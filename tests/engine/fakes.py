@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from device_app.core.errors import TransportError
-from device_app.core.http import Request, Response
 from device_app.core.formenc import decode_form
+from device_app.core.http import Request, Response
 
 
 class FakeClock:
@@ -37,7 +37,9 @@ class FakeClock:
 def reply(status: int, body: Any = None, headers: dict[str, str] | None = None) -> Response:
     h = {"Content-Type": "application/json"}
     h.update(headers or {})
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else b""
+    raw = (
+        body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else b""
+    )
     return Response(status, h, raw)
 
 

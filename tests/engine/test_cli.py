@@ -97,7 +97,7 @@ def test_whole_lifecycle_at_debug_level_leaks_no_secret(tmp_path, capfd):
     assert token_out.out.strip() == CANARY_AT2  # refreshed because of --min-ttl
     # The debug output really was verbose (so the test would see a leak if there were one).
     assert "sending" in text and "urllib3" in text
-    lines = [json.loads(x) for x in out_before_token.out.splitlines() if x.startswith("{\"event")]
+    lines = [json.loads(x) for x in out_before_token.out.splitlines() if x.startswith('{"event')]
     kinds = [x["event"] for x in lines]
     assert kinds[:3] == ["code", "pending", "authorized"]
     assert all(isinstance(x["t"], float) for x in lines[:3])
@@ -144,7 +144,9 @@ def test_hostile_server_strings_never_reach_the_terminal(tmp_path, capsys):
             "/device_authorization",
             js(200, code_body(srv.base, message="Hi\x1b]0;pwned\x07\x1b[2J there\u202e")),
         )
-        srv.script("/token", js(400, {"error": "server_said_no", "error_description": "\x1b[31mred"}))
+        srv.script(
+            "/token", js(400, {"error": "server_said_no", "error_description": "\x1b[31mred"})
+        )
         assert main(["login", "--no-qr", *flags(srv.base, tmp_path)]) == exitcodes.PROTOCOL
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
@@ -189,7 +191,15 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         (["login", "--provider", "google", "--client-id", "x"], 3, "DEVICE_APP_CLIENT_SECRET"),
         (["login", "--provider", "standard", "--issuer", "https://a.test"], 3, "no client ID"),
         (
-            ["token", "--provider", "standard", "--issuer", "http://tv.invalid", "--client-id", "x"],
+            [
+                "token",
+                "--provider",
+                "standard",
+                "--issuer",
+                "http://tv.invalid",
+                "--client-id",
+                "x",
+            ],
             3,
             "plain http",
         ),
@@ -206,9 +216,7 @@ def test_bad_input_gets_one_clear_line(tmp_path, args, code, needle):
 
 def test_unreachable_server_is_a_network_failure(tmp_path):
     port = free_port()
-    r = run_cli(
-        "login", "--json", *flags("http://127.0.0.1:%d" % port, tmp_path), "--no-qr"
-    )
+    r = run_cli("login", "--json", *flags("http://127.0.0.1:%d" % port, tmp_path), "--no-qr")
     assert r.returncode == exitcodes.NETWORK, r.stderr
     last = json.loads(r.stdout.splitlines()[-1])
     assert last["event"] == "error" and last["category"] == "network"

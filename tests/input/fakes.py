@@ -118,8 +118,10 @@ class RecordedDevice:
         data = os.read(self._r, EVENT.size * 64)
         if not data:
             raise BlockingIOError(errno.EAGAIN, "nothing more")
-        return [InputEvent(*EVENT.unpack_from(data, off))
-                for off in range(0, len(data) - len(data) % EVENT.size, EVENT.size)]
+        return [
+            InputEvent(*EVENT.unpack_from(data, off))
+            for off in range(0, len(data) - len(data) % EVENT.size, EVENT.size)
+        ]
 
     def grab(self) -> None:
         pass

@@ -50,8 +50,14 @@ class Rig:
         return dev
 
     def source(self, **kw: object) -> EvdevSource:
-        return EvdevSource(default_keymap(), self.posted.append, input_dir=str(self.dir),
-                           clock=self.clock, open_device=self.open, **kw)  # type: ignore[arg-type]
+        return EvdevSource(
+            default_keymap(),
+            self.posted.append,
+            input_dir=str(self.dir),
+            clock=self.clock,
+            open_device=self.open,
+            **kw,
+        )  # type: ignore[arg-type]
 
     def path(self, node: str) -> str:
         return str(self.dir / node)
@@ -63,8 +69,9 @@ def rig(tmp_path: Path) -> Rig:
 
 
 def ir(rig: Rig, node: str = "event0", name: str = "gpio_ir_recv") -> FakeDevice:
-    dev = FakeDevice(rig.path(node), name, ["KEY_OK", "KEY_UP", "KEY_DOWN", "KEY_EXIT",
-                                            "KEY_RED", "KEY_ENTER"])
+    dev = FakeDevice(
+        rig.path(node), name, ["KEY_OK", "KEY_UP", "KEY_DOWN", "KEY_EXIT", "KEY_RED", "KEY_ENTER"]
+    )
     rig.plug(node, dev)
     return dev
 
@@ -81,16 +88,18 @@ def test_keys_become_actions_releases_and_other_events_do_not(rig: Rig) -> None:
 def test_ir_auto_repeat_is_dropped_and_close_presses_suppressed(rig: Rig) -> None:
     dev = ir(rig)
     src = rig.source()
-    dev.push([
-        key("KEY_DOWN", 1, 10.000),
-        key("KEY_DOWN", 2, 10.250),   # kernel auto-repeat while held: dropped
-        key("KEY_DOWN", 2, 10.283),
-        key("KEY_DOWN", 0, 10.300),
-        key("KEY_DOWN", 1, 10.100),   # 100 ms after the last accepted press: suppressed
-        key("KEY_UP", 1, 10.120),     # another key is independent
-        key("KEY_DOWN", 1, 10.151),   # 151 ms: a new press
-        key("KEY_DOWN", 1, 10.200),   # 49 ms after that one: suppressed
-    ])
+    dev.push(
+        [
+            key("KEY_DOWN", 1, 10.000),
+            key("KEY_DOWN", 2, 10.250),  # kernel auto-repeat while held: dropped
+            key("KEY_DOWN", 2, 10.283),
+            key("KEY_DOWN", 0, 10.300),
+            key("KEY_DOWN", 1, 10.100),  # 100 ms after the last accepted press: suppressed
+            key("KEY_UP", 1, 10.120),  # another key is independent
+            key("KEY_DOWN", 1, 10.151),  # 151 ms: a new press
+            key("KEY_DOWN", 1, 10.200),  # 49 ms after that one: suppressed
+        ]
+    )
     src.poll(0)
     assert rig.posted == ["down", "up", "down"]
 
@@ -120,7 +129,8 @@ def test_only_sdl_blind_keys_when_sdl_reads_the_device_too(rig: Rig) -> None:
 
 
 def test_unplug_is_logged_once_and_the_other_device_carries_on(
-        rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
     remote = ir(rig, "event0", "gpio_ir_recv")
     buttons = FakeDevice(rig.path("event1"), "gpio_keys", ["KEY_ENTER", "KEY_ESC"])
     rig.plug("event1", buttons)
@@ -151,7 +161,8 @@ def test_unplug_is_logged_once_and_the_other_device_carries_on(
 
 
 def test_hot_plug_is_picked_up_by_the_periodic_rescan(
-        rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     src = rig.source(devices=["gpio_ir_recv"])
     src.poll(0)
@@ -214,7 +225,8 @@ def test_without_patterns_only_devices_with_mapped_keys(rig: Rig) -> None:
 
 
 def test_grab_is_optional_and_a_failed_grab_is_not_fatal(
-        rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
     a = ir(rig, "event0")
     b = FakeDevice(rig.path("event1"), "gpio_keys", ["KEY_ENTER"])
     b.grab_error = OSError(errno.EBUSY, "Device or resource busy")
@@ -229,7 +241,8 @@ def test_grab_is_optional_and_a_failed_grab_is_not_fatal(
 
 
 def test_permission_denied_is_logged_once_with_a_hint(
-        rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     ir(rig, "event0")
     rig.denied.add(rig.path("event0"))
@@ -243,13 +256,19 @@ def test_permission_denied_is_logged_once_with_a_hint(
 
 
 def test_missing_input_dir_is_not_fatal(tmp_path: Path) -> None:
-    src = EvdevSource(default_keymap(), lambda a: None, input_dir=str(tmp_path / "nope"),
-                      clock=FakeClock(), open_device=lambda p: pytest.fail("no device"))
+    src = EvdevSource(
+        default_keymap(),
+        lambda a: None,
+        input_dir=str(tmp_path / "nope"),
+        clock=FakeClock(),
+        open_device=lambda p: pytest.fail("no device"),
+    )
     assert src.poll(0) == 0
 
 
 def test_real_evdev_open_on_a_non_device_is_logged_not_raised(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     d = tmp_path / "input"
     d.mkdir()
@@ -263,11 +282,25 @@ def test_real_evdev_open_on_a_non_device_is_logged_not_raised(
 def test_a_recorded_ir_session_replays(rig: Rig) -> None:
     # A capture as the kernel writes it: OK, then DOWN held (press + auto-repeats), then a
     # bounced second OK 80 ms later (suppressed), then RED.
-    held_down = [key("KEY_DOWN", 1, 101.0), syn(101.0), key("KEY_DOWN", 2, 101.25),
-                 syn(101.25), key("KEY_DOWN", 2, 101.28), syn(101.28), key("KEY_DOWN", 0, 101.3),
-                 syn(101.3)]
-    capture = record([*press("KEY_OK", 100.0), *held_down, *press("KEY_OK", 102.0),
-                      *press("KEY_OK", 102.08), *press("KEY_RED", 103.0)])
+    held_down = [
+        key("KEY_DOWN", 1, 101.0),
+        syn(101.0),
+        key("KEY_DOWN", 2, 101.25),
+        syn(101.25),
+        key("KEY_DOWN", 2, 101.28),
+        syn(101.28),
+        key("KEY_DOWN", 0, 101.3),
+        syn(101.3),
+    ]
+    capture = record(
+        [
+            *press("KEY_OK", 100.0),
+            *held_down,
+            *press("KEY_OK", 102.0),
+            *press("KEY_OK", 102.08),
+            *press("KEY_RED", 103.0),
+        ]
+    )
     dev = RecordedDevice(rig.path("event0"), "gpio_ir_recv", capture, ["KEY_OK", "KEY_DOWN"])
     rig.plug("event0", dev)
     src = rig.source()

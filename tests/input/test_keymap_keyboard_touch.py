@@ -34,9 +34,15 @@ def test_default_keymap_covers_every_action_from_both_worlds() -> None:
     assert set(sdl_part(km).values()) == actions.ALL_ACTIONS
     assert set(evdev_part(km).values()) == actions.ALL_ACTIONS
     # The keys SDL cannot see (TV_UX.md section 4) are mapped for the evdev reader.
-    for name, action in [("KEY_OK", "select"), ("KEY_SELECT", "select"), ("KEY_EXIT", "back"),
-                         ("KEY_BACK", "back"), ("KEY_INFO", "info"), ("KEY_RED", "red"),
-                         ("KEY_BLUE", "blue")]:
+    for name, action in [
+        ("KEY_OK", "select"),
+        ("KEY_SELECT", "select"),
+        ("KEY_EXIT", "back"),
+        ("KEY_BACK", "back"),
+        ("KEY_INFO", "info"),
+        ("KEY_RED", "red"),
+        ("KEY_BLUE", "blue"),
+    ]:
         assert km[name] == action
 
 
@@ -45,14 +51,17 @@ def test_default_keymap_is_a_copy() -> None:
     assert default_keymap()["return"] == "select"
 
 
-@pytest.mark.parametrize(("key", "action", "words"), [
-    ("return", "launch", "unknown action 'launch'"),
-    ("return", "SELECT", "unknown action 'SELECT'"),
-    ("retrun", "select", "unknown SDL key name 'retrun'"),
-    ("", "select", "unknown SDL key name"),
-    ("KEY_NOPE", "select", "unknown evdev key name"),
-    ("Key_ok", "select", "write 'KEY_OK'"),
-])
+@pytest.mark.parametrize(
+    ("key", "action", "words"),
+    [
+        ("return", "launch", "unknown action 'launch'"),
+        ("return", "SELECT", "unknown action 'SELECT'"),
+        ("retrun", "select", "unknown SDL key name 'retrun'"),
+        ("", "select", "unknown SDL key name"),
+        ("KEY_NOPE", "select", "unknown evdev key name"),
+        ("Key_ok", "select", "write 'KEY_OK'"),
+    ],
+)
 def test_bad_entries(key: str, action: str, words: str) -> None:
     with pytest.raises(KeymapError) as info:
         check_entry(key, action)
@@ -117,12 +126,15 @@ def test_touch_hit_test_last_added_on_top() -> None:
         t.add((0, 0, 1, 1), "press")
 
 
-@pytest.mark.parametrize(("rotation", "panel_point"), [
-    (0, (110, 210)),
-    (90, (480 - 1 - 210, 110)),   # the logical top edge is on the panel's right
-    (180, (800 - 1 - 110, 480 - 1 - 210)),
-    (270, (210, 800 - 1 - 110)),
-])
+@pytest.mark.parametrize(
+    ("rotation", "panel_point"),
+    [
+        (0, (110, 210)),
+        (90, (480 - 1 - 210, 110)),  # the logical top edge is on the panel's right
+        (180, (800 - 1 - 110, 480 - 1 - 210)),
+        (270, (210, 800 - 1 - 110)),
+    ],
+)
 def test_touch_is_rotation_aware(rotation: int, panel_point: tuple[int, int]) -> None:
     t = TouchTargets((800, 480), rotation)
     t.add((100, 200, 20, 20), "green")  # around logical (110, 210)

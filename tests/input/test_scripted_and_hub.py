@@ -36,8 +36,9 @@ def test_replay_posts_each_action_at_its_time() -> None:
     posted: list[tuple[float, str]] = []
     ft = FakeTime()
     steps = parse_steps([{"at": 0, "action": "down"}, (1.5, "down"), {"at": 4, "action": "select"}])
-    src = ScriptedSource(steps, lambda a: posted.append((ft.clock(), a)), clock=ft.clock,
-                         wait=ft.wait)
+    src = ScriptedSource(
+        steps, lambda a: posted.append((ft.clock(), a)), clock=ft.clock, wait=ft.wait
+    )
     src.run()
     assert posted == [(50.0, "down"), (51.5, "down"), (54.0, "select")]
     assert ft.waits == [1.5, 2.5]  # waits only until the next step, never polls
@@ -45,8 +46,11 @@ def test_replay_posts_each_action_at_its_time() -> None:
 
 def test_pump_is_time_driven() -> None:
     posted: list[str] = []
-    src = ScriptedSource([Step(1.0, "up"), Step(1.0, "select"), Step(3.0, "back")],
-                         posted.append, clock=FakeClock(0.0))
+    src = ScriptedSource(
+        [Step(1.0, "up"), Step(1.0, "select"), Step(3.0, "back")],
+        posted.append,
+        clock=FakeClock(0.0),
+    )
     src.begin(10.0)
     assert src.pump(10.5) == [] and src.due_in(10.5) == 0.5
     assert src.pump(11.0) == ["up", "select"]
@@ -55,8 +59,9 @@ def test_pump_is_time_driven() -> None:
 
 def test_loop_starts_over() -> None:
     posted: list[str] = []
-    src = ScriptedSource([Step(0.0, "up"), Step(2.0, "down")], posted.append, loop=True,
-                         clock=FakeClock(0.0))
+    src = ScriptedSource(
+        [Step(0.0, "up"), Step(2.0, "down")], posted.append, loop=True, clock=FakeClock(0.0)
+    )
     src.begin(0.0)
     src.pump(2.0)
     src.pump(10.0)
@@ -72,8 +77,9 @@ def test_stop_ends_a_waiting_replay() -> None:
 
 def test_script_files_toml_and_json(tmp_path: Path) -> None:
     t = tmp_path / "demo.toml"
-    t.write_text('loop = true\n[[step]]\nat = 0.5\naction = "select"\n'
-                 '[[step]]\nat = 2\naction = "digit_3"\n')
+    t.write_text(
+        'loop = true\n[[step]]\nat = 0.5\naction = "select"\n[[step]]\nat = 2\naction = "digit_3"\n'
+    )
     steps, loop = load_script(t)
     assert steps == [Step(0.5, "select"), Step(2.0, "digit_3")] and loop
     j = tmp_path / "demo.json"
@@ -81,18 +87,24 @@ def test_script_files_toml_and_json(tmp_path: Path) -> None:
     assert load_script(j) == ([Step(1.0, "back")], False)
 
 
-@pytest.mark.parametrize(("text", "suffix", "words"), [
-    ('[[step]]\nat = 1\naction = "fire"\n', ".toml", "step 1: unknown action 'fire'"),
-    ('[[step]]\nat = -1\naction = "up"\n', ".toml", "step 1: at must be a number"),
-    ('[[step]]\nat = 2\naction = "up"\n[[step]]\nat = 1\naction = "up"\n', ".toml",
-     "step 2: at = 1 is earlier"),
-    ('[[step]]\nwhen = 2\naction = "up"\n', ".toml", "unknown key 'when'"),
-    ('speed = 2\n', ".toml", "unknown key 'speed'"),
-    ('loop = "yes"\n', ".toml", "loop must be true or false"),
-    ('[1, 2', ".json", "not valid JSON"),
-    ('"up"', ".json", "expected a list of steps"),
-    ('[["up"]]', ".json", "step 1: expected"),
-])
+@pytest.mark.parametrize(
+    ("text", "suffix", "words"),
+    [
+        ('[[step]]\nat = 1\naction = "fire"\n', ".toml", "step 1: unknown action 'fire'"),
+        ('[[step]]\nat = -1\naction = "up"\n', ".toml", "step 1: at must be a number"),
+        (
+            '[[step]]\nat = 2\naction = "up"\n[[step]]\nat = 1\naction = "up"\n',
+            ".toml",
+            "step 2: at = 1 is earlier",
+        ),
+        ('[[step]]\nwhen = 2\naction = "up"\n', ".toml", "unknown key 'when'"),
+        ("speed = 2\n", ".toml", "unknown key 'speed'"),
+        ('loop = "yes"\n', ".toml", "loop must be true or false"),
+        ("[1, 2", ".json", "not valid JSON"),
+        ('"up"', ".json", "expected a list of steps"),
+        ('[["up"]]', ".json", "step 1: expected"),
+    ],
+)
 def test_bad_scripts(tmp_path: Path, text: str, suffix: str, words: str) -> None:
     p = tmp_path / ("s" + suffix)
     p.write_text(text)
@@ -117,8 +129,9 @@ def test_hub_runs_evdev_and_scripted_sources_into_one_callback(tmp_path: Path) -
     inputs.mkdir()
     (inputs / "event0").touch()
     dev = FakeDevice(str(inputs / "event0"), "vc4-hdmi-0", ["KEY_OK", "KEY_ENTER"])
-    board = board_with(tmp_path, input_sources=("keyboard", "evdev", "scripted"),
-                       input_script=str(script))
+    board = board_with(
+        tmp_path, input_sources=("keyboard", "evdev", "scripted"), input_script=str(script)
+    )
     got: list[str] = []
     two = threading.Event()
 
@@ -155,13 +168,17 @@ def test_hub_framebuffer_board_reads_every_key() -> None:
     assert src.patterns == ("gpio_keys*", "gpio_ir_recv") and 28 in src.actions
 
 
-def test_hub_reports_problems_and_carries_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_hub_reports_problems_and_carries_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     import device_app.input.hub as hub_mod
 
     monkeypatch.setattr(hub_mod, "evdev_available", lambda: False)
-    board = board_with(tmp_path, input_sources=("keyboard", "evdev", "scripted"),
-                       input_script=str(tmp_path / "missing.toml"))
+    board = board_with(
+        tmp_path,
+        input_sources=("keyboard", "evdev", "scripted"),
+        input_script=str(tmp_path / "missing.toml"),
+    )
     with caplog.at_level(logging.WARNING):
         hub = InputHub(board, lambda a: None)
     hub.start()

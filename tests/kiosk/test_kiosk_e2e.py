@@ -19,16 +19,16 @@ import requests
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
-from device_app.boards import load_board  # noqa: E402
-from device_app.core import events as ev  # noqa: E402
-from device_app.core.events import Event  # noqa: E402
-from device_app.session import Session  # noqa: E402
-from device_app.token_store import TokenStore  # noqa: E402
-from device_app.transport import HttpTransport  # noqa: E402
-from simulator.config import SimulatorConfig  # noqa: E402
-from simulator.demo import demo_profile  # noqa: E402
-from simulator.phone import approve  # noqa: E402
-from simulator.server import start_server  # noqa: E402
+from device_app.boards import load_board
+from device_app.core import events as ev
+from device_app.core.events import Event
+from device_app.session import Session
+from device_app.token_store import TokenStore
+from device_app.transport import HttpTransport
+from simulator.config import SimulatorConfig
+from simulator.demo import demo_profile
+from simulator.phone import approve
+from simulator.server import start_server
 
 
 class Visitors(Session):

@@ -47,22 +47,30 @@ def creds(srv: SimulatorServer) -> dict[str, str]:
 
 def device_authorize(srv: SimulatorServer, scope: str = SCOPE, **extra: str) -> dict[str, Any]:
     data = {"client_id": creds(srv)["client_id"], "scope": scope, **extra}
-    resp = requests.post(srv.endpoints["device_authorization"] or "", data=data,
-                         headers={"Accept": "application/json"}, timeout=5)
+    resp = requests.post(
+        srv.endpoints["device_authorization"] or "",
+        data=data,
+        headers={"Accept": "application/json"},
+        timeout=5,
+    )
     assert resp.status_code == 200, resp.text
     body: dict[str, Any] = resp.json()
     return body
 
 
-def poll(srv: SimulatorServer, device_code: str, accept_json: bool = True,
-         **override: str) -> requests.Response:
+def poll(
+    srv: SimulatorServer, device_code: str, accept_json: bool = True, **override: str
+) -> requests.Response:
     data = {"grant_type": DEVICE_GRANT, "device_code": device_code, **creds(srv), **override}
     headers = {"Accept": "application/json"} if accept_json else {}
     return requests.post(srv.endpoints["token"] or "", data=data, headers=headers, timeout=5)
 
 
 def verification_url(body: dict[str, Any]) -> str:
-    url = body.get("verification_uri_complete") or body.get("verification_uri") or body.get(
-        "verification_url")
+    url = (
+        body.get("verification_uri_complete")
+        or body.get("verification_uri")
+        or body.get("verification_url")
+    )
     assert isinstance(url, str)
     return url

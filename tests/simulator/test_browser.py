@@ -12,8 +12,9 @@ from simulator.screenshot_page import CHROMIUM, launch_chromium, phone_context
 
 from .conftest import StartFn, device_authorize, poll
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"
+)
 
 
 @pytest.fixture(scope="module")

@@ -18,20 +18,40 @@ B20 = "[BCDFGHJKLMNPQRSTVWXZ]"
 # (issuer suffix, device, token, revocation, userinfo, verification) from the brief's table.
 PATHS: dict[str, tuple[str, str, str, str | None, str, str]] = {
     "standard": ("", "/device_authorization", "/token", "/revoke", "/userinfo", "/device"),
-    "auth0": ("/", "/oauth/device/code", "/oauth/token", "/oauth/revoke", "/userinfo",
-              "/activate"),
+    "auth0": ("/", "/oauth/device/code", "/oauth/token", "/oauth/revoke", "/userinfo", "/activate"),
     "google": ("", "/device/code", "/token", "/revoke", "/v1/userinfo", "/device"),
-    "microsoft": ("/common/v2.0", "/common/oauth2/v2.0/devicecode",
-                  "/common/oauth2/v2.0/token", None, "/oidc/userinfo", "/devicelogin"),
-    "github": ("", "/login/device/code", "/login/oauth/access_token", None, "/user",
-               "/login/device"),
-    "keycloak": ("/realms/demo", "/realms/demo/protocol/openid-connect/auth/device",
-                 "/realms/demo/protocol/openid-connect/token",
-                 "/realms/demo/protocol/openid-connect/revoke",
-                 "/realms/demo/protocol/openid-connect/userinfo", "/realms/demo/device"),
-    "okta": ("/oauth2/default", "/oauth2/default/v1/device/authorize",
-             "/oauth2/default/v1/token", "/oauth2/default/v1/revoke",
-             "/oauth2/default/v1/userinfo", "/activate"),
+    "microsoft": (
+        "/common/v2.0",
+        "/common/oauth2/v2.0/devicecode",
+        "/common/oauth2/v2.0/token",
+        None,
+        "/oidc/userinfo",
+        "/devicelogin",
+    ),
+    "github": (
+        "",
+        "/login/device/code",
+        "/login/oauth/access_token",
+        None,
+        "/user",
+        "/login/device",
+    ),
+    "keycloak": (
+        "/realms/demo",
+        "/realms/demo/protocol/openid-connect/auth/device",
+        "/realms/demo/protocol/openid-connect/token",
+        "/realms/demo/protocol/openid-connect/revoke",
+        "/realms/demo/protocol/openid-connect/userinfo",
+        "/realms/demo/device",
+    ),
+    "okta": (
+        "/oauth2/default",
+        "/oauth2/default/v1/device/authorize",
+        "/oauth2/default/v1/token",
+        "/oauth2/default/v1/revoke",
+        "/oauth2/default/v1/userinfo",
+        "/activate",
+    ),
 }
 
 USER_CODE = {
@@ -46,21 +66,48 @@ USER_CODE = {
 
 # dialect -> {error: (status, name)} at the token endpoint.
 ERRORS: dict[str, dict[str, tuple[int, str]]] = {
-    "standard": {"pending": (400, "authorization_pending"), "slow": (400, "slow_down"),
-                 "denied": (400, "access_denied"), "unknown": (400, "invalid_grant")},
-    "auth0": {"pending": (403, "authorization_pending"), "slow": (429, "slow_down"),
-              "denied": (403, "access_denied"), "unknown": (403, "invalid_grant")},
-    "google": {"pending": (428, "authorization_pending"), "slow": (403, "slow_down"),
-               "denied": (403, "access_denied"), "unknown": (400, "invalid_grant")},
-    "microsoft": {"pending": (400, "authorization_pending"), "slow": (400, "slow_down"),
-                  "denied": (400, "authorization_declined"),
-                  "unknown": (400, "bad_verification_code")},
-    "github": {"pending": (200, "authorization_pending"), "slow": (200, "slow_down"),
-               "denied": (200, "access_denied"), "unknown": (200, "incorrect_device_code")},
-    "keycloak": {"pending": (400, "authorization_pending"), "slow": (400, "slow_down"),
-                 "denied": (400, "access_denied"), "unknown": (400, "invalid_grant")},
-    "okta": {"pending": (400, "authorization_pending"), "slow": (400, "slow_down"),
-             "denied": (400, "access_denied"), "unknown": (400, "invalid_grant")},
+    "standard": {
+        "pending": (400, "authorization_pending"),
+        "slow": (400, "slow_down"),
+        "denied": (400, "access_denied"),
+        "unknown": (400, "invalid_grant"),
+    },
+    "auth0": {
+        "pending": (403, "authorization_pending"),
+        "slow": (429, "slow_down"),
+        "denied": (403, "access_denied"),
+        "unknown": (403, "invalid_grant"),
+    },
+    "google": {
+        "pending": (428, "authorization_pending"),
+        "slow": (403, "slow_down"),
+        "denied": (403, "access_denied"),
+        "unknown": (400, "invalid_grant"),
+    },
+    "microsoft": {
+        "pending": (400, "authorization_pending"),
+        "slow": (400, "slow_down"),
+        "denied": (400, "authorization_declined"),
+        "unknown": (400, "bad_verification_code"),
+    },
+    "github": {
+        "pending": (200, "authorization_pending"),
+        "slow": (200, "slow_down"),
+        "denied": (200, "access_denied"),
+        "unknown": (200, "incorrect_device_code"),
+    },
+    "keycloak": {
+        "pending": (400, "authorization_pending"),
+        "slow": (400, "slow_down"),
+        "denied": (400, "access_denied"),
+        "unknown": (400, "invalid_grant"),
+    },
+    "okta": {
+        "pending": (400, "authorization_pending"),
+        "slow": (400, "slow_down"),
+        "denied": (400, "access_denied"),
+        "unknown": (400, "invalid_grant"),
+    },
 }
 
 ALL = list(PATHS)
@@ -80,8 +127,10 @@ def test_paths_issuer_and_discovery(start: StartFn, dialect: str) -> None:
     assert ep["verification"] == base + verify
     if dialect == "github":
         assert ep["discovery"] is None
-        for path in ("/.well-known/openid-configuration",
-                     "/.well-known/oauth-authorization-server"):
+        for path in (
+            "/.well-known/openid-configuration",
+            "/.well-known/oauth-authorization-server",
+        ):
             assert requests.get(base + path, timeout=5).status_code == 404
         return
     issuer_path = issuer_sfx.rstrip("/")
@@ -93,8 +142,7 @@ def test_paths_issuer_and_discovery(start: StartFn, dialect: str) -> None:
     assert doc["token_endpoint"] == base + token
     assert doc["userinfo_endpoint"] == base + userinfo
     assert doc.get("revocation_endpoint") == (base + revoke if revoke else None)
-    rfc8414 = requests.get(f"{base}/.well-known/oauth-authorization-server{issuer_path}",
-                           timeout=5)
+    rfc8414 = requests.get(f"{base}/.well-known/oauth-authorization-server{issuer_path}", timeout=5)
     if dialect in ("standard", "okta"):
         assert rfc8414.json()["device_authorization_endpoint"] == base + device
     else:
@@ -116,7 +164,8 @@ def test_device_authorization_fields(start: StartFn, dialect: str) -> None:
         assert "verification_uri_complete" not in body
     else:
         assert body["verification_uri_complete"] == (
-            f"{srv.endpoints['verification']}?user_code={body['user_code']}")
+            f"{srv.endpoints['verification']}?user_code={body['user_code']}"
+        )
     if dialect == "microsoft":
         assert body["user_code"] in body["message"]
         assert srv.endpoints["verification"] in body["message"]
@@ -165,16 +214,18 @@ def test_polling_errors_per_dialect(start: StartFn, dialect: str) -> None:
 def test_approve_then_tokens_and_userinfo(start: StartFn, dialect: str) -> None:
     srv = start(dialect)
     body = device_authorize(srv)
-    assert approve(verification_url(body), body["user_code"], "bob", "bob").outcome == (
-        "approved")
+    assert approve(verification_url(body), body["user_code"], "bob", "bob").outcome == ("approved")
     resp = poll(srv, body["device_code"])
     assert resp.status_code == 200, resp.text
     tokens = resp.json()
     assert tokens["token_type"].lower() == "bearer"
     assert tokens["expires_in"] == 3600
     assert "refresh_token" in tokens  # offline_access was asked for
-    api = requests.get(srv.endpoints["userinfo"] or "", timeout=5,
-                       headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    api = requests.get(
+        srv.endpoints["userinfo"] or "",
+        timeout=5,
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
     assert api.status_code == 200
     info = api.json()
     if dialect == "github":
@@ -187,8 +238,11 @@ def test_approve_then_tokens_and_userinfo(start: StartFn, dialect: str) -> None:
 
 def test_github_form_encoding_unless_accept_json(start: StartFn) -> None:
     srv = start("github")
-    resp = requests.post(srv.endpoints["device_authorization"] or "",
-                         data={"client_id": "tv-demo", "scope": "openid"}, timeout=5)
+    resp = requests.post(
+        srv.endpoints["device_authorization"] or "",
+        data={"client_id": "tv-demo", "scope": "openid"},
+        timeout=5,
+    )
     assert resp.headers["Content-Type"].startswith("application/x-www-form-urlencoded")
     fields = parse_qs(resp.text)
     assert set(fields) >= {"device_code", "user_code", "verification_uri", "interval"}
@@ -222,8 +276,9 @@ def test_google_requires_client_secret_when_polling(start: StartFn) -> None:
 def test_google_and_microsoft_require_scope(start: StartFn) -> None:
     for dialect in ("google", "microsoft"):
         srv = start(dialect)
-        resp = requests.post(srv.endpoints["device_authorization"] or "",
-                             data={"client_id": "tv-demo"}, timeout=5)
+        resp = requests.post(
+            srv.endpoints["device_authorization"] or "", data={"client_id": "tv-demo"}, timeout=5
+        )
         assert resp.status_code == 400
         assert resp.json()["error"] == "invalid_request"
 
@@ -233,8 +288,12 @@ def test_keycloak_confidential_client_authenticates(start: StartFn) -> None:
     url = srv.endpoints["device_authorization"] or ""
     bare = requests.post(url, data={"client_id": "tv-confidential"}, timeout=5)
     assert bare.status_code in (400, 401) and bare.json()["error"] == "invalid_client"
-    ok = requests.post(url, data={"client_id": "tv-confidential"}, timeout=5,
-                       auth=("tv-confidential", "demo-secret"))
+    ok = requests.post(
+        url,
+        data={"client_id": "tv-confidential"},
+        timeout=5,
+        auth=("tv-confidential", "demo-secret"),
+    )
     assert ok.status_code == 200 and ok.json()["verification_uri"].endswith("/realms/demo/device")
 
 

@@ -16,22 +16,24 @@ from .conftest import StartFn, device_authorize, poll, verification_url
 
 def test_schema_accepts_and_normalises() -> None:
     got = parse_fault_args(["latency=0.5", "5xx=2", "retry_after=3", "reset", "only=token"])
-    assert got == {"latency": 0.5, "5xx": 2, "retry_after": 3, "reset": True,
-                   "only": ("token",)}
+    assert got == {"latency": 0.5, "5xx": 2, "retry_after": 3, "reset": True, "only": ("token",)}
     assert validate_faults({"captive_portal": False, "latency": 0}) == {}
 
 
-@pytest.mark.parametrize(("raw", "message"), [
-    ({"lag": 1}, "unknown fault 'lag'"),
-    ({"latency": "soon"}, "expected seconds"),
-    ({"latency": 600}, "0-60"),
-    ({"5xx": None}, "needs a value"),
-    ({"5xx": -1}, "whole number"),
-    ({"reset": 0}, "whole number"),
-    ({"retry_after": 3}, "only applies together with 5xx"),
-    ({"only": "tokens"}, "choose from"),
-    ({"captive_portal": "maybe"}, "switch"),
-])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"lag": 1}, "unknown fault 'lag'"),
+        ({"latency": "soon"}, "expected seconds"),
+        ({"latency": 600}, "0-60"),
+        ({"5xx": None}, "needs a value"),
+        ({"5xx": -1}, "whole number"),
+        ({"reset": 0}, "whole number"),
+        ({"retry_after": 3}, "only applies together with 5xx"),
+        ({"only": "tokens"}, "choose from"),
+        ({"captive_portal": "maybe"}, "switch"),
+    ],
+)
 def test_schema_rejects_with_a_clear_message(raw: dict[str, object], message: str) -> None:
     with pytest.raises(FaultError, match=message):
         validate_faults(raw)
@@ -66,14 +68,19 @@ def test_admin_page_fault_form(start: StartFn) -> None:
     s = requests.Session()
     page = s.get(f"{srv.base_url}/admin", timeout=5).text
     csrf = page.split('name="csrf_token"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
-    resp = s.post(f"{srv.base_url}/admin/faults", timeout=5, data={
-        "csrf_token": csrf, "action": "apply", "faults": '{"latency": 0.1}'})
+    resp = s.post(
+        f"{srv.base_url}/admin/faults",
+        timeout=5,
+        data={"csrf_token": csrf, "action": "apply", "faults": '{"latency": 0.1}'},
+    )
     assert resp.status_code == 200 and srv.faults == {"latency": 0.1}
-    bad = s.post(f"{srv.base_url}/admin/faults", timeout=5, data={
-        "csrf_token": csrf, "action": "apply", "faults": "{oops"})
+    bad = s.post(
+        f"{srv.base_url}/admin/faults",
+        timeout=5,
+        data={"csrf_token": csrf, "action": "apply", "faults": "{oops"},
+    )
     assert bad.status_code == 400 and "Faults not changed" in bad.text
-    s.post(f"{srv.base_url}/admin/faults", data={"csrf_token": csrf, "action": "clear"},
-           timeout=5)
+    s.post(f"{srv.base_url}/admin/faults", data={"csrf_token": csrf, "action": "clear"}, timeout=5)
     assert srv.faults == {}
 
 
@@ -138,8 +145,11 @@ def test_malformed_only_for_chosen_endpoint(start: StartFn) -> None:
     body = device_authorize(srv)  # valid JSON: not in "only"
     approve(verification_url(body), body["user_code"])
     tokens = poll(srv, body["device_code"]).json()
-    resp = requests.get(srv.endpoints["userinfo"] or "", timeout=5,
-                        headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    resp = requests.get(
+        srv.endpoints["userinfo"] or "",
+        timeout=5,
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
     assert resp.status_code == 200
     with pytest.raises(json.JSONDecodeError):
         json.loads(resp.content)
@@ -147,8 +157,9 @@ def test_malformed_only_for_chosen_endpoint(start: StartFn) -> None:
 
 def test_oversized(start: StartFn) -> None:
     srv = start(faults={"oversized": 1})
-    resp = requests.post(srv.endpoints["device_authorization"] or "", timeout=10,
-                         data={"client_id": "tv-demo"})
+    resp = requests.post(
+        srv.endpoints["device_authorization"] or "", timeout=10, data={"client_id": "tv-demo"}
+    )
     assert len(resp.content) == 5 * 1024 * 1024
     assert int(resp.headers["Content-Length"]) == 5 * 1024 * 1024
     assert set(json.loads(resp.content)) == {"padding"}
@@ -162,5 +173,4 @@ def test_captive_portal(start: StartFn) -> None:
         assert resp.status_code == 200
         assert resp.headers["Content-Type"].startswith("text/html")
         assert "Hotel Wi-Fi" in resp.text
-    assert "Connect a device" in requests.get(srv.endpoints["verification"] or "",
-                                              timeout=5).text
+    assert "Connect a device" in requests.get(srv.endpoints["verification"] or "", timeout=5).text

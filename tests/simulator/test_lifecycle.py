@@ -24,13 +24,17 @@ def _authorized(start: StartFn, **kw: Any) -> tuple[Any, dict[str, Any]]:
 
 
 def _refresh(srv: Any, rt: str) -> requests.Response:
-    return requests.post(srv.endpoints["token"], timeout=5, data={
-        "grant_type": "refresh_token", "refresh_token": rt, "client_id": "tv-demo"})
+    return requests.post(
+        srv.endpoints["token"],
+        timeout=5,
+        data={"grant_type": "refresh_token", "refresh_token": rt, "client_id": "tv-demo"},
+    )
 
 
 def _userinfo(srv: Any, at: str) -> requests.Response:
-    return requests.get(srv.endpoints["userinfo"], timeout=5,
-                        headers={"Authorization": f"Bearer {at}"})
+    return requests.get(
+        srv.endpoints["userinfo"], timeout=5, headers={"Authorization": f"Bearer {at}"}
+    )
 
 
 def _revoke(srv: Any, token: str, hint: str | None = None) -> requests.Response:
@@ -105,9 +109,12 @@ def test_refresh_rotation(start: StartFn) -> None:
 
 def test_refresh_of_another_client_or_garbage(start: StartFn) -> None:
     srv, tokens = _authorized(start)
-    other = requests.post(srv.endpoints["token"], timeout=5, data={
-        "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-        auth=("tv-confidential", "demo-secret"))
+    other = requests.post(
+        srv.endpoints["token"],
+        timeout=5,
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        auth=("tv-confidential", "demo-secret"),
+    )
     assert other.status_code == 400 and other.json()["error"] == "invalid_grant"
     assert _refresh(srv, "garbage").json()["error"] == "invalid_grant"
     assert _refresh(srv, tokens["refresh_token"]).status_code == 200  # still usable
@@ -135,8 +142,9 @@ def test_revocation_of_unknown_token_is_200(start: StartFn) -> None:
     srv = start()
     resp = _revoke(srv, "never-issued")
     assert resp.status_code == 200
-    missing = requests.post(srv.endpoints["revocation"] or "", data={"client_id": "tv-demo"},
-                            timeout=5)
+    missing = requests.post(
+        srv.endpoints["revocation"] or "", data={"client_id": "tv-demo"}, timeout=5
+    )
     assert missing.status_code == 400 and missing.json()["error"] == "invalid_request"
 
 
@@ -145,8 +153,9 @@ def test_google_revokes_with_token_alone(start: StartFn) -> None:
     body = device_authorize(srv)
     approve(verification_url(body), body["user_code"])
     tokens = poll(srv, body["device_code"]).json()
-    resp = requests.post(f"{srv.endpoints['revocation']}?token={tokens['refresh_token']}",
-                         timeout=5)
+    resp = requests.post(
+        f"{srv.endpoints['revocation']}?token={tokens['refresh_token']}", timeout=5
+    )
     assert resp.status_code == 200
     assert _userinfo(srv, tokens["access_token"]).status_code == 401
 
@@ -181,8 +190,7 @@ def test_restart_keeps_clients_tokens_and_revocations(start: StartFn, tmp_path: 
     assert _refresh(again, revoked["refresh_token"]).status_code == 200
     assert _refresh(again, tokens["refresh_token"]).json()["error"] == "invalid_grant"
     # A code issued before the restart can still be approved and redeemed.
-    approve(verification_url(pending).replace(srv.base_url, again.base_url),
-            pending["user_code"])
+    approve(verification_url(pending).replace(srv.base_url, again.base_url), pending["user_code"])
     assert poll(again, pending["device_code"]).status_code == 200
     assert db.stat().st_mode & 0o777 == 0o600
     assert tokens["access_token"].encode() not in db.read_bytes()
@@ -193,15 +201,13 @@ def test_admin_lists_and_revokes_devices(start: StartFn) -> None:
     grants = requests.get(f"{srv.base_url}/admin/api/grants", timeout=5).json()
     assert len(grants) == 1
     g = grants[0]
-    assert (g["client_id"], g["username"], g["device_name"]) == ("tv-demo", "alice",
-                                                                 "Living room")
+    assert (g["client_id"], g["username"], g["device_name"]) == ("tv-demo", "alice", "Living room")
     assert "offline_access" in g["scope"]
     page = requests.get(f"{srv.base_url}/admin", timeout=5)
     assert page.status_code == 200 and "Living room" in page.text and "alice" in page.text
     not_json = requests.post(f"{srv.base_url}/admin/api/grants/{g['id']}/revoke", timeout=5)
     assert not_json.status_code == 415
-    resp = requests.post(f"{srv.base_url}/admin/api/grants/{g['id']}/revoke", json={},
-                         timeout=5)
+    resp = requests.post(f"{srv.base_url}/admin/api/grants/{g['id']}/revoke", json={}, timeout=5)
     assert resp.status_code == 200
     assert _userinfo(srv, tokens["access_token"]).status_code == 401
     assert _refresh(srv, tokens["refresh_token"]).json()["error"] == "invalid_grant"
@@ -235,5 +241,4 @@ def test_ipv6_loopback_and_public_host(start: StartFn) -> None:
     approve(verification_url(body), body["user_code"])
     assert poll(v6, body["device_code"]).status_code == 200
     named = start(public_host="tv-sim.example.test")
-    assert named.endpoints["verification"] == (
-        f"http://tv-sim.example.test:{named.port}/device")
+    assert named.endpoints["verification"] == (f"http://tv-sim.example.test:{named.port}/device")

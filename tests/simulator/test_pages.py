@@ -32,7 +32,8 @@ def test_google_codes_are_case_sensitive(start: StartFn) -> None:
     with pytest.raises(PhoneError, match="not right"):
         approve(body["verification_url"], body["user_code"].lower())
     assert approve(body["verification_url"], body["user_code"].replace("-", "")).outcome == (
-        "approved")
+        "approved"
+    )
 
 
 def test_consent_page_shows_device_scopes_and_code(start: StartFn) -> None:
@@ -43,20 +44,27 @@ def test_consent_page_shows_device_scopes_and_code(start: StartFn) -> None:
     assert f'value="{body["user_code"]}"' in first.text
     assert first.headers["X-Frame-Options"] == "DENY"
     assert "default-src 'none'" in first.headers["Content-Security-Policy"]
-    login = s.post(srv.endpoints["verification"] or "", timeout=5,
-                   data={"user_code": body["user_code"], "csrf_token": _csrf(first.text)})
+    login = s.post(
+        srv.endpoints["verification"] or "",
+        timeout=5,
+        data={"user_code": body["user_code"], "csrf_token": _csrf(first.text)},
+    )
     assert "Demo accounts" in login.text and "carol" in login.text
     assert "Living-room TV" in login.text
-    consent = s.post(f"{srv.endpoints['verification']}/login", timeout=5, data={
-        "username": "carol", "password": "carol", "csrf_token": _csrf(login.text)})
+    consent = s.post(
+        f"{srv.endpoints['verification']}/login",
+        timeout=5,
+        data={"username": "carol", "password": "carol", "csrf_token": _csrf(login.text)},
+    )
     page = consent.text
     assert "Living-room TV (device-app demo)" in page
     assert "Kids&#39; room &lt;TV&gt;" in page  # escaped, never raw HTML
     assert body["user_code"] in page
     assert "See your email address" in page and "Stay signed in" in page
     assert "Carol Okafor" in page
-    forged = s.post(f"{srv.endpoints['verification']}/confirm", data={"decision": "approve"},
-                    timeout=5)
+    forged = s.post(
+        f"{srv.endpoints['verification']}/confirm", data={"decision": "approve"}, timeout=5
+    )
     assert forged.status_code == 400
     assert poll(srv, body["device_code"]).json()["error"] == "authorization_pending"
 
@@ -110,8 +118,9 @@ def test_switch_account(start: StartFn) -> None:
     second = device_authorize(srv)
     page = s.get(second["verification_uri_complete"], timeout=5)
     assert "Signed in as" in page.text and "Alice Liddell" in page.text
-    out = s.post(f"{srv.endpoints['verification']}/logout", data={"csrf_token": _csrf(
-        page.text)}, timeout=5)
+    out = s.post(
+        f"{srv.endpoints['verification']}/logout", data={"csrf_token": _csrf(page.text)}, timeout=5
+    )
     assert "Signed in as" not in out.text
     approve(verification_url(second), second["user_code"], "bob", "bob", session=s)
     poll(srv, second["device_code"])

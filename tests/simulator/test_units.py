@@ -48,14 +48,18 @@ def test_lan_address_from_route_probe() -> None:
     assert fake.connected[0] == "192.0.2.1" and fake.closed
 
 
-@pytest.mark.parametrize(("probe", "fallback", "expected"), [
-    (None, ["127.0.1.1", "10.0.0.7"], "10.0.0.7"),
-    ("127.0.0.1", ["169.254.3.3", "172.16.5.5"], "172.16.5.5"),
-    (None, ["127.0.0.1"], None),
-    ("0.0.0.0", [], None),  # noqa: S104 - a fake reply, nothing binds it
-])
-def test_lan_address_fallbacks(probe: str | None, fallback: list[str],
-                               expected: str | None) -> None:
+@pytest.mark.parametrize(
+    ("probe", "fallback", "expected"),
+    [
+        (None, ["127.0.1.1", "10.0.0.7"], "10.0.0.7"),
+        ("127.0.0.1", ["169.254.3.3", "172.16.5.5"], "172.16.5.5"),
+        (None, ["127.0.0.1"], None),
+        ("0.0.0.0", [], None),  # noqa: S104 - a fake reply, nothing binds it
+    ],
+)
+def test_lan_address_fallbacks(
+    probe: str | None, fallback: list[str], expected: str | None
+) -> None:
     got = pick_lan_address(lambda: FakeUDP(probe), fallback=lambda: fallback)  # type: ignore[arg-type, return-value]
     assert got == expected
 
@@ -63,6 +67,7 @@ def test_lan_address_fallbacks(probe: str | None, fallback: list[str],
 def test_lan_socket_creation_failure() -> None:
     def broken() -> socket.socket:
         raise OSError("no sockets")
+
     assert pick_lan_address(broken, fallback=lambda: ["192.168.0.9"]) == "192.168.0.9"
 
 
@@ -80,7 +85,8 @@ def test_normalize_rules() -> None:
     assert normalize_user_code(" WDJB MJHT ", "rfc") == "WDJBMJHT"
     assert normalize_user_code("gqvq-jkec", "case_sensitive") == "gqvqjkec"
     assert generate_user_code(UserCodeShape("AB", (3,), "")) in {
-        a + b + c for a in "AB" for b in "AB" for c in "AB"}
+        a + b + c for a in "AB" for b in "AB" for c in "AB"
+    }
 
 
 def test_rate_limiter_window() -> None:
@@ -93,28 +99,33 @@ def test_rate_limiter_window() -> None:
     assert not lim.blocked("k")
 
 
-@pytest.mark.parametrize(("kw", "message"), [
-    ({"dialect": "aws"}, "unknown dialect"),
-    ({"port": 70000}, "port must be"),
-    ({"interval": -1}, "interval must be"),
-    ({"expires_in": 0}, "expires_in must be"),
-    ({"faults": {"latency": "x"}}, "expected seconds"),
-])
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"dialect": "aws"}, "unknown dialect"),
+        ({"port": 70000}, "port must be"),
+        ({"interval": -1}, "interval must be"),
+        ({"expires_in": 0}, "expires_in must be"),
+        ({"faults": {"latency": "x"}}, "expected seconds"),
+    ],
+)
 def test_config_is_validated(kw: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         SimulatorConfig(**kw)
 
 
-@pytest.mark.parametrize("argv", [
-    ["serve", "--dialect", "aws"],
-    ["serve", "--port", "http"],
-    ["serve", "--fault", "latency=soon"],
-    ["serve", "--fault", "bogus"],
-    ["serve", "--interval", "-3"],
-    ["launch"],
-])
-def test_cli_bad_flags_one_line_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
-                                       ) -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["serve", "--dialect", "aws"],
+        ["serve", "--port", "http"],
+        ["serve", "--fault", "latency=soon"],
+        ["serve", "--fault", "bogus"],
+        ["serve", "--interval", "-3"],
+        ["launch"],
+    ],
+)
+def test_cli_bad_flags_one_line_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
@@ -124,10 +135,25 @@ def test_cli_bad_flags_one_line_exit_2(argv: list[str], capsys: pytest.CaptureFi
 
 def test_cli_serve_prints_urls(tmp_path: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", "--port", "0", "--dialect", "okta",
-         "--db", str(tmp_path / "cli.sqlite3"), "--fault", "latency=0.1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        cwd=Path(__file__).resolve().parents[2])
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "serve",
+            "--port",
+            "0",
+            "--dialect",
+            "okta",
+            "--db",
+            str(tmp_path / "cli.sqlite3"),
+            "--fault",
+            "latency=0.1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     try:
         assert proc.stdout is not None
         lines = [proc.stdout.readline() for _ in range(4)]

@@ -94,7 +94,9 @@ def _fresh_stale_log() -> Iterator[None]:
 
 def test_candidate_urls_per_mode() -> None:
     assert candidate_urls(ISSUER, "auto") == [
-        ("oidc", OIDC_URL), ("oauth", RFC_URL), ("oauth", SUFFIX_URL)
+        ("oidc", OIDC_URL),
+        ("oauth", RFC_URL),
+        ("oauth", SUFFIX_URL),
     ]
     assert candidate_urls(ISSUER + "/", "oidc") == [("oidc", OIDC_URL)]
     # RFC 8414 §3.1: without a path the inserted and appended forms are the same URL.
@@ -124,8 +126,12 @@ def test_oauth_mode_never_asks_for_oidc() -> None:
 
 
 def test_nothing_found_names_every_url_tried() -> None:
-    fake = FakeAS({OIDC_URL: Response(200, {}, b"<html>captive portal</html>"),
-                   RFC_URL: Response(302, {"location": "https://elsewhere/"}, b"")})
+    fake = FakeAS(
+        {
+            OIDC_URL: Response(200, {}, b"<html>captive portal</html>"),
+            RFC_URL: Response(302, {"location": "https://elsewhere/"}, b""),
+        }
+    )
     with pytest.raises(ProtocolError) as info:
         discover(ISSUER, fake)
     msg = info.value.message
@@ -153,8 +159,13 @@ def test_transport_failure_is_raised_without_cache() -> None:
 def test_returns_only_checked_fields() -> None:
     got = discover(ISSUER, FakeAS({OIDC_URL: ok(metadata())}))
     assert set(got) == {
-        "issuer", "device_authorization_endpoint", "token_endpoint", "revocation_endpoint",
-        "jwks_uri", "grant_types_supported", "scopes_supported",
+        "issuer",
+        "device_authorization_endpoint",
+        "token_endpoint",
+        "revocation_endpoint",
+        "jwks_uri",
+        "grant_types_supported",
+        "scopes_supported",
     }
 
 
@@ -222,8 +233,12 @@ def test_non_string_lists_are_dropped_not_fatal() -> None:
 
 
 def test_http_allowed_for_loopback_and_listed_hosts() -> None:
-    for issuer in ("http://127.0.0.1:8000/o", "http://127.5.6.7/o", "http://[::1]:9/o",
-                   "http://localhost:8000/o"):
+    for issuer in (
+        "http://127.0.0.1:8000/o",
+        "http://127.5.6.7/o",
+        "http://[::1]:9/o",
+        "http://localhost:8000/o",
+    ):
         assert validate(metadata(issuer), issuer)["issuer"] == issuer
     lan = "http://idp.lan:8080"
     with pytest.raises(ProtocolError, match="plain http"):
@@ -310,9 +325,15 @@ def test_clock_moved_back_refetches_but_keeps_the_fallback(tmp_path: Path) -> No
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"{", b"[]", b'{"version": 1}', b"\x00" * 50,
-     b'{"version": 1, "issuer": "https://auth.example.test/realms/tv", "kind": "oidc", '
-     b'"fetched_at": 1e30, "metadata": {"issuer": "https://evil.test"}}'],
+    [
+        b"",
+        b"{",
+        b"[]",
+        b'{"version": 1}',
+        b"\x00" * 50,
+        b'{"version": 1, "issuer": "https://auth.example.test/realms/tv", "kind": "oidc", '
+        b'"fetched_at": 1e30, "metadata": {"issuer": "https://evil.test"}}',
+    ],
 )
 def test_damaged_cache_is_ignored(tmp_path: Path, content: bytes) -> None:
     discover(ISSUER, FakeAS({OIDC_URL: ok(metadata())}), cache_dir=tmp_path)
@@ -383,7 +404,8 @@ def test_real_server_rfc8414_with_path(
     base = http_server(routes)
     issuer = base + "/o"
     routes["/.well-known/oauth-authorization-server/o"] = (
-        200, json.dumps(metadata(issuer)).encode()
+        200,
+        json.dumps(metadata(issuer)).encode(),
     )
     transport = HttpTransport(total_timeout=5)
     got = discover(issuer, transport, cache_dir=tmp_path)
@@ -407,8 +429,12 @@ def test_real_server_down_with_stale_cache(
     issuer = f"http://127.0.0.1:{port}"
     clock = Clock()
     doc = metadata(issuer)
-    discover(issuer, FakeAS({issuer + "/.well-known/openid-configuration": ok(doc)}),
-             cache_dir=tmp_path, wall=clock)
+    discover(
+        issuer,
+        FakeAS({issuer + "/.well-known/openid-configuration": ok(doc)}),
+        cache_dir=tmp_path,
+        wall=clock,
+    )
     clock.now += 2 * 86400
     got = discover(issuer, HttpTransport(total_timeout=5), cache_dir=tmp_path, wall=clock)
     assert got["token_endpoint"] == doc["token_endpoint"]

@@ -68,8 +68,11 @@ def test_form_body_and_exact_content_type(serve: ServerFactory) -> None:
     server = serve(answer(b'{"device_code": "x"}'))
     body = b"client_id=tv&scope=openid+profile&x=%C3%A9"
     req = Request(
-        "POST", server.url("/device"), headers={"Content-Type": FORM},
-        form={"client_id": "tv"}, body=body,
+        "POST",
+        server.url("/device"),
+        headers={"Content-Type": FORM},
+        form={"client_id": "tv"},
+        body=body,
     )
     resp = HttpTransport()(req)
     assert resp.status == 200
@@ -119,8 +122,12 @@ def test_redirect_returned_not_followed(serve: ServerFactory, status: int) -> No
     elsewhere = serve(answer(b'{"stolen": true}'))
     server = serve(answer(b"", status, Location=elsewhere.url("/token")))
     req = Request(
-        "POST", server.url("/token"), headers={"Content-Type": FORM},
-        form={"device_code": "D"}, body=b"device_code=D", secret_fields=("device_code",),
+        "POST",
+        server.url("/token"),
+        headers={"Content-Type": FORM},
+        form={"device_code": "D"},
+        body=b"device_code=D",
+        secret_fields=("device_code",),
     )
     resp = HttpTransport()(req)
     assert resp.status == status
@@ -356,7 +363,7 @@ def test_connection_refused() -> None:
 
 def test_connection_reset_mid_response(serve: ServerFactory) -> None:
     def script(conn: Conn, req: Captured) -> bool:
-        conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{\"access")
+        conn.send(b'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{"access')
         time.sleep(0.05)  # let the client start reading the body
         conn.reset()
         return False
@@ -412,7 +419,8 @@ def test_debug_log_never_holds_secrets(
     secret_body = b'{"access_token": "AT-canary-123", "refresh_token": "RT-canary-456"}'
     server = serve(answer(secret_body))
     req = Request(
-        "POST", server.url("/token"),
+        "POST",
+        server.url("/token"),
         headers={"Content-Type": FORM, "Authorization": "Basic Y2xpZW50OnNlY3JldC1jYW5hcnk="},
         form={"grant_type": "refresh_token", "refresh_token": "RT-canary-old"},
         body=b"grant_type=refresh_token&refresh_token=RT-canary-old",

@@ -51,9 +51,7 @@ def test_self_signed_leaf_rejected(serve: ServerFactory, certs: CertFactory) -> 
     assert "self-signed" in err.message
 
 
-def test_wrong_host_rejected_even_with_trusted_ca(
-    serve: ServerFactory, certs: CertFactory
-) -> None:
+def test_wrong_host_rejected_even_with_trusted_ca(serve: ServerFactory, certs: CertFactory) -> None:
     server = serve(ok, tls=certs.server_context(("auth.example.test",)))
     err = tls_error(HttpTransport(ca_bundle=str(certs.ca_path), total_timeout=5), server.url())
     assert err.reason == "tls"

@@ -13,8 +13,9 @@ class FakeEvent:
     def __init__(self, kind: str, **public: Any) -> None:
         self.kind = kind
         self._public = public
-        self.data = {"tokens": {"access_token": "SECRET-ACCESS-TOKEN"}} if kind == "authorized" \
-            else {}
+        self.data = (
+            {"tokens": {"access_token": "SECRET-ACCESS-TOKEN"}} if kind == "authorized" else {}
+        )
 
     def public(self) -> dict[str, Any]:
         return dict(self._public)
@@ -35,9 +36,15 @@ class FakeSession:
 
     device_name = "Test TV"
 
-    def __init__(self, script: list[FakeEvent] | None = None, *, signed_in: bool = False,
-                 hold: bool = True, user: dict[str, Any] | None = None,
-                 login_raises: BaseException | None = None) -> None:
+    def __init__(
+        self,
+        script: list[FakeEvent] | None = None,
+        *,
+        signed_in: bool = False,
+        hold: bool = True,
+        user: dict[str, Any] | None = None,
+        login_raises: BaseException | None = None,
+    ) -> None:
         self.script = script if script is not None else [FakeEvent("code", **CODE)]
         self._signed_in = signed_in
         self.hold = hold  # after the script, wait for cancel instead of returning

@@ -20,11 +20,15 @@ from device_app.ui.eventlog import EventLog
 from .fakes import CODE, FakeEvent, FakeSession
 
 
-def run_app(session: FakeSession, tmp_path: Path, seconds: float = 0.6,
-            board: str = "desktop", during: Any = None) -> tuple[App, list[dict[str, Any]]]:
+def run_app(
+    session: FakeSession,
+    tmp_path: Path,
+    seconds: float = 0.6,
+    board: str = "desktop",
+    during: Any = None,
+) -> tuple[App, list[dict[str, Any]]]:
     log_path = tmp_path / "events.jsonl"
-    app = App(load_board(board), session, events=EventLog(log_path, time.monotonic),
-              offscreen=True)
+    app = App(load_board(board), session, events=EventLog(log_path, time.monotonic), offscreen=True)
     if during is not None:
         threading.Thread(target=during, args=(app,), daemon=True).start()
     assert app.run(max_seconds=seconds) == 0
@@ -57,9 +61,14 @@ def test_code_reaches_the_screen_and_the_event_log(tmp_path: Path) -> None:
 
 
 def test_authorized_greets_the_user_by_name(tmp_path: Path) -> None:
-    session = FakeSession([FakeEvent("code", **CODE),
-                           FakeEvent("authorized", token_type="Bearer", scope="", expires_in=60)],
-                          hold=False, user={"login": "octocat"})
+    session = FakeSession(
+        [
+            FakeEvent("code", **CODE),
+            FakeEvent("authorized", token_type="Bearer", scope="", expires_in=60),
+        ],
+        hold=False,
+        user={"login": "octocat"},
+    )
     app, lines = run_app(session, tmp_path)
     assert app.controller.screen == vm.SIGNED_IN
     user = app.controller.state.user
@@ -75,8 +84,9 @@ def test_a_transport_failure_becomes_the_network_error_screen(tmp_path: Path) ->
     assert app.controller.state.error == vm.ErrorInfo("network", "connect")
 
 
-def test_an_unexpected_exception_is_logged_not_shown(tmp_path: Path,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+def test_an_unexpected_exception_is_logged_not_shown(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     session = FakeSession(login_raises=ZeroDivisionError("boom"))
     app, _ = run_app(session, tmp_path)
     assert app.controller.screen == vm.ERROR
@@ -85,13 +95,17 @@ def test_an_unexpected_exception_is_logged_not_shown(tmp_path: Path,
 
 
 def test_ok_on_the_expired_screen_gets_a_new_code(tmp_path: Path) -> None:
-    session = FakeSession([FakeEvent("code", **CODE), FakeEvent("expired", reason="server")],
-                          hold=False)
+    session = FakeSession(
+        [FakeEvent("code", **CODE), FakeEvent("expired", reason="server")], hold=False
+    )
 
     def press_ok(app: App) -> None:
         if wait_for(lambda: app.controller.screen == vm.EXPIRED and session.logins == 1):
-            pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN,
-                                                 mod=0, unicode="\r", scancode=40))
+            pygame.event.post(
+                pygame.event.Event(
+                    pygame.KEYDOWN, key=pygame.K_RETURN, mod=0, unicode="\r", scancode=40
+                )
+            )
 
     run_app(session, tmp_path, seconds=1.0, during=press_ok)
     assert session.logins == 2
@@ -113,8 +127,9 @@ def test_actions_from_input_threads_are_handled(tmp_path: Path) -> None:
     assert session.logins == 1 and app.controller.screen == vm.ACTIVATION
 
 
-def test_tells_systemd_it_is_ready_after_the_first_frame(tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tells_systemd_it_is_ready_after_the_first_frame(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import socket
 
     path = tmp_path / "notify.sock"
@@ -141,8 +156,13 @@ def test_tells_systemd_it_is_ready_after_the_first_frame(tmp_path: Path,
     assert "STOPPING=1" in got[-1]
 
 
-@pytest.mark.parametrize("name", [p.stem for p in sorted(
-    (Path(__file__).resolve().parents[2] / "board_configs").glob("*.toml"))])
+@pytest.mark.parametrize(
+    "name",
+    [
+        p.stem
+        for p in sorted((Path(__file__).resolve().parents[2] / "board_configs").glob("*.toml"))
+    ],
+)
 def test_every_board_runs_and_shows_the_code(name: str, tmp_path: Path) -> None:
     import dataclasses
 
@@ -168,14 +188,16 @@ def test_tapping_buttons_signs_out(tmp_path: Path) -> None:
         if box is None:
             return False
         x, y, w, h = box.rect
-        pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(x + w // 2, y + h // 2),
-                                             button=1))
+        pygame.event.post(
+            pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(x + w // 2, y + h // 2), button=1)
+        )
         return True
 
     def user(app: App) -> None:
         assert wait_for(lambda: app.controller.screen == vm.HOME and tap("button_sign_out"))
-        assert wait_for(lambda: app.controller.screen == vm.CONFIRM_SIGN_OUT
-                        and tap("button_sign_out"))
+        assert wait_for(
+            lambda: app.controller.screen == vm.CONFIRM_SIGN_OUT and tap("button_sign_out")
+        )
 
     threading.Thread(target=user, args=(app,), daemon=True).start()
     app.run(max_seconds=1.2)

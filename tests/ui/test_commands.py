@@ -15,15 +15,33 @@ from device_app.cli import main
 from device_app.ui import screenshot
 
 
-def test_screenshot_writes_a_png_with_a_readable_qr(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_screenshot_writes_a_png_with_a_readable_qr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "a.png"
-    assert main(["screenshot", "--board", "desktop", "--screen", "activation", "--locale", "it",
-                 "--theme", "light", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "screenshot",
+                "--board",
+                "desktop",
+                "--screen",
+                "activation",
+                "--locale",
+                "it",
+                "--theme",
+                "light",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     img = Image.open(out)
     assert img.size == (1280, 720)
     assert [r.text for r in zxingcpp.read_barcodes(img)] == [
-        screenshot.SAMPLE_CODE["verification_uri_complete"]]
+        screenshot.SAMPLE_CODE["verification_uri_complete"]
+    ]
     assert str(out) in capsys.readouterr().out
 
 
@@ -36,25 +54,28 @@ def test_screenshot_writes_a_png_with_a_readable_qr(tmp_path: Path,
         (["--board", "desktop", "--screen", "home", "--locale", "xx"], 2, "no translation"),
     ],
 )
-def test_screenshot_mistakes_get_one_clear_line(tmp_path: Path, argv: list[str], code: int,
-                                                message: str,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_screenshot_mistakes_get_one_clear_line(
+    tmp_path: Path, argv: list[str], code: int, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["screenshot", *argv, "--out", str(tmp_path / "x.png")]) == code
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and err.count("\n") == 1
 
 
-def test_screenshot_into_a_missing_folder(tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["screenshot", "--screen", "home", "--out",
-                 str(tmp_path / "no" / "x.png")]) == 1
+def test_screenshot_into_a_missing_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["screenshot", "--screen", "home", "--out", str(tmp_path / "no" / "x.png")]) == 1
     assert "cannot write" in capsys.readouterr().err
 
 
 def offscreen_board(tmp_path: Path) -> Path:
     text = (BOARD_DIR / "desktop.toml").read_text()
-    lines = [ln for ln in text.splitlines()
-             if not ln.startswith(("display", "video_driver", "video_fallbacks"))]
+    lines = [
+        ln
+        for ln in text.splitlines()
+        if not ln.startswith(("display", "video_driver", "video_fallbacks"))
+    ]
     path = tmp_path / "off.toml"
     path.write_text('display = "offscreen"\n' + "\n".join(lines) + "\n")
     return path
@@ -68,10 +89,25 @@ def test_run_against_the_simulator_shows_its_code(tmp_path: Path) -> None:
     server = start_server(SimulatorConfig(port=0, interval=60, db_path=tmp_path / "sim.db"))
     events = tmp_path / "events.jsonl"
     try:
-        rc = main(["run", "--board", str(offscreen_board(tmp_path)), "--events", str(events),
-                   "--exit-after", "1.5", "--issuer", server.issuer, "--client-id", "tv-demo",
-                   "--allow-insecure-host", "127.0.0.1", "--token-store",
-                   str(tmp_path / "store")])
+        rc = main(
+            [
+                "run",
+                "--board",
+                str(offscreen_board(tmp_path)),
+                "--events",
+                str(events),
+                "--exit-after",
+                "1.5",
+                "--issuer",
+                server.issuer,
+                "--client-id",
+                "tv-demo",
+                "--allow-insecure-host",
+                "127.0.0.1",
+                "--token-store",
+                str(tmp_path / "store"),
+            ]
+        )
     finally:
         server.stop()
     assert rc == 0
@@ -87,6 +123,5 @@ def test_run_against_the_simulator_shows_its_code(tmp_path: Path) -> None:
 
 
 def test_run_with_a_bad_board_says_so(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", "--board", "nosuch", "--issuer", "https://e.com",
-                 "--client-id", "x"]) == 3
+    assert main(["run", "--board", "nosuch", "--issuer", "https://e.com", "--client-id", "x"]) == 3
     assert "no such board file" in capsys.readouterr().err

@@ -69,8 +69,9 @@ class Pilot:
         return self.c.view(self.now)
 
 
-KIOSK = ctl.KioskSettings(enabled=True, sign_out_after=30.0, renew_expired_code=True,
-                          retry_backoff_max=20.0)
+KIOSK = ctl.KioskSettings(
+    enabled=True, sign_out_after=30.0, renew_expired_code=True, retry_backoff_max=20.0
+)
 
 
 def test_start_asks_for_a_code_and_shows_it() -> None:
@@ -79,8 +80,11 @@ def test_start_asks_for_a_code_and_shows_it() -> None:
     p.flow("code", **CODE)
     assert p.screen == vm.ACTIVATION
     v = p.view()
-    assert (v.code, v.uri, v.qr) == ("BDWP-HQPK", CODE["verification_uri"],
-                                      CODE["verification_uri_complete"])
+    assert (v.code, v.uri, v.qr) == (
+        "BDWP-HQPK",
+        CODE["verification_uri"],
+        CODE["verification_uri_complete"],
+    )
     assert v.seconds_left == 600
 
 
@@ -160,8 +164,9 @@ def test_error_screen_retries_on_ok() -> None:
     p = Pilot()
     p.flow("error", category="configuration", error="invalid_client", description="bad id")
     v = p.view()
-    assert p.screen == vm.ERROR and v.error == vm.ErrorInfo("configuration", "invalid_client",
-                                                            "bad id")
+    assert p.screen == vm.ERROR and v.error == vm.ErrorInfo(
+        "configuration", "invalid_client", "bad id"
+    )
     p.wait(600)
     assert p.names == ["login"]
     p.press("select")

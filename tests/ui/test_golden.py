@@ -29,9 +29,14 @@ def test_activation_screen_matches_the_golden_image(tmp_path: Path) -> None:
     assert golden.get_size() == surface.get_size()
     a = pygame.image.tobytes(surface, "RGB")
     b = pygame.image.tobytes(golden, "RGB")
-    differ = sum(1 for i in range(0, len(a), 3)
-                 if max(abs(a[i] - b[i]), abs(a[i + 1] - b[i + 1]), abs(a[i + 2] - b[i + 2])) > 48)
+    differ = sum(
+        1
+        for i in range(0, len(a), 3)
+        if max(abs(a[i] - b[i]), abs(a[i + 1] - b[i + 1]), abs(a[i + 2] - b[i + 2])) > 48
+    )
     if differ > TOLERANCE * (len(a) // 3):
         pygame.image.save(surface, str(tmp_path / "actual.png"))
     assert differ <= TOLERANCE * (len(a) // 3), "%d pixels differ; see %s" % (
-        differ, tmp_path / "actual.png")
+        differ,
+        tmp_path / "actual.png",
+    )

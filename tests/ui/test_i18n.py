@@ -21,8 +21,7 @@ def test_english_and_italian_exist() -> None:
 def test_mo_is_compiled_from_the_current_po(lang: str) -> None:
     po = PO[lang]
     expected = catalog.build_mo(catalog.parse_po(po.read_text("utf-8"), str(po)))
-    assert po.with_suffix(".mo").read_bytes() == expected, (
-        "run: python -m device_app.ui.catalog")
+    assert po.with_suffix(".mo").read_bytes() == expected, "run: python -m device_app.ui.catalog"
 
 
 @pytest.mark.parametrize("lang", sorted(PO))

@@ -38,16 +38,23 @@ def fonts() -> Fonts:
     path=st.text("abcdefghijklmnopqrstuvwxyz/", min_size=1, max_size=19),
     language=st.sampled_from(["en", "it"]),
 )
-def test_activation_always_fits(w: int, aspect: float, code: str, path: str,
-                                language: str) -> None:
+def test_activation_always_fits(w: int, aspect: float, code: str, path: str, language: str) -> None:
     h = max(240, min(2160, round(w / aspect)))
     board = dataclasses.replace(load_board("desktop"), width=w, height=h)
     uri = "https://example.com/" + path  # at most 39 characters
-    c = sample_controller(vm.ACTIVATION, board, code={
-        "user_code": code, "verification_uri": uri,
-        "verification_uri_complete": uri + "?c=" + code, "expires_in": 600})
-    r = Renderer(pygame.Surface((w, h)), themes.load_theme("dark"), i18n.translator(language),
-                 fonts=fonts())
+    c = sample_controller(
+        vm.ACTIVATION,
+        board,
+        code={
+            "user_code": code,
+            "verification_uri": uri,
+            "verification_uri_complete": uri + "?c=" + code,
+            "expires_in": 600,
+        },
+    )
+    r = Renderer(
+        pygame.Surface((w, h)), themes.load_theme("dark"), i18n.translator(language), fonts=fonts()
+    )
     r.render(c.view(1001.0))
     check_geometry(r)
     box = r.layout.box("code") if r.layout else None

@@ -33,8 +33,7 @@ PLAIN_CODE: dict[str, object] = {  # 9 characters without a dash, and a complete
     "verification_uri_complete": "https://example.com/activate?user_code=BCDFGHJKL",
     "expires_in": 900,
 }
-SIZES = [(320, 240), (480, 320), (800, 480), (480, 800), (1280, 720), (1920, 1080),
-         (3840, 2160)]
+SIZES = [(320, 240), (480, 320), (800, 480), (480, 800), (1280, 720), (1920, 1080), (3840, 2160)]
 
 
 def decode(surface: pygame.Surface) -> list[str]:
@@ -60,13 +59,25 @@ def check_geometry(r: Renderer, absurd_input: bool = False) -> None:
             assert layout.inside((d.x, d.y, d.w, d.h), box.rect), (name, d, box.rect)
 
 
-def render(board: Board, screen: str, language: str, fonts: Fonts,
-           code: dict[str, object] | None = None, theme: str | None = None) -> Renderer:
+def render(
+    board: Board,
+    screen: str,
+    language: str,
+    fonts: Fonts,
+    code: dict[str, object] | None = None,
+    theme: str | None = None,
+) -> Renderer:
     surface = pygame.Surface((board.width, board.height))
     c = screenshot.sample_controller(screen, board, code=code)
-    r = Renderer(surface, themes.load_theme(theme or board.theme), i18n.translator(language),
-                 Insets(board.safe_area.top, board.safe_area.right, board.safe_area.bottom,
-                        board.safe_area.left), fonts)
+    r = Renderer(
+        surface,
+        themes.load_theme(theme or board.theme),
+        i18n.translator(language),
+        Insets(
+            board.safe_area.top, board.safe_area.right, board.safe_area.bottom, board.safe_area.left
+        ),
+        fonts,
+    )
     r.render(c.view(screenshot.SAMPLE_NOW + 1))
     return r
 
@@ -99,8 +110,7 @@ def test_qr_decodes_to_the_complete_uri(board: Board, fonts: Fonts) -> None:
 
 @pytest.mark.parametrize(("w", "h"), SIZES, ids=lambda v: str(v))
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_longest_code_and_url_fit_every_size(w: int, h: int, language: str,
-                                             fonts: Fonts) -> None:
+def test_longest_code_and_url_fit_every_size(w: int, h: int, language: str, fonts: Fonts) -> None:
     board = dataclasses.replace(load_board("desktop"), width=w, height=h)
     for code in (LONG_CODE, PLAIN_CODE):
         r = render(board, vm.ACTIVATION, language, fonts, code)
@@ -118,8 +128,11 @@ def test_longest_code_and_url_fit_every_size(w: int, h: int, language: str,
 
 def test_big_screens_get_a_big_qr(fonts: Fonts) -> None:
     """TV_UX.md §2: at 1080p at least 10 px per module and a QR of 410+ px."""
-    board = load_board("pi-hdmi-1080p") if any(b.name == "pi-hdmi-1080p" for b in BOARDS) \
+    board = (
+        load_board("pi-hdmi-1080p")
+        if any(b.name == "pi-hdmi-1080p" for b in BOARDS)
         else dataclasses.replace(load_board("desktop"), width=1920, height=1080)
+    )
     r = render(board, vm.ACTIVATION, "en", fonts)
     assert r.layout is not None and r.layout.ppm >= 10 and r.layout.qr is not None
     assert r.layout.qr[2] >= 410
@@ -140,8 +153,11 @@ def test_dark_theme_still_draws_dark_modules_on_light(fonts: Fonts) -> None:
 
 def test_hostile_strings_are_drawn_clean_and_bounded(fonts: Fonts) -> None:
     board = load_board("desktop")
-    code = dict(PLAIN_CODE, user_code="AB\x1b[2J\u202eCD" + "Z" * 100,
-                verification_uri="https://e.com/" + "a" * 400)
+    code = dict(
+        PLAIN_CODE,
+        user_code="AB\x1b[2J\u202eCD" + "Z" * 100,
+        verification_uri="https://e.com/" + "a" * 400,
+    )
     r = render(board, vm.ACTIVATION, "en", fonts, code)
     check_geometry(r, absurd_input=True)
     shown = r.layout.box("code").lines[0]  # type: ignore[union-attr]
@@ -173,8 +189,7 @@ def test_countdown_turns_amber_in_the_last_minute(fonts: Fonts) -> None:
     assert r.composition is not None
     assert r.composition.element("countdown").colour == "warning"  # type: ignore[union-attr]
     drawn = r.drawn["countdown"][0]
-    pixels = {tuple(surface.get_at((x, drawn.centery)))[:3]
-              for x in range(drawn.x, drawn.right)}
+    pixels = {tuple(surface.get_at((x, drawn.centery)))[:3] for x in range(drawn.x, drawn.right)}
     assert theme.warning in pixels
 
 

@@ -36,8 +36,9 @@ class FakeProc:
 
 def test_spoken_text_spells_characters_and_names_punctuation() -> None:
     words = spoken_text("WDJB-MJHT", "https://ex.com/d", i18n.translator("en"))
-    assert words == ("Go to: e, x, dot, c, o, m, slash, d. "
-                     "Then enter the code: W, D, J, B, dash, M, J, H, T.")
+    assert words == (
+        "Go to: e, x, dot, c, o, m, slash, d. Then enter the code: W, D, J, B, dash, M, J, H, T."
+    )
     it = spoken_text("AB-C", "https://e.it", i18n.translator("it"))
     assert "trattino" in it and it.startswith("Vai su")
 
@@ -83,8 +84,7 @@ def test_real_espeak_accepts_our_command_line(tmp_path: Path, language: str) -> 
         return proc
 
     s = Speaker(language, popen=popen_to_file)
-    assert s.say(spoken_text("WDJB-MJHT", "https://example.com/device",
-                             i18n.translator(language)))
+    assert s.say(spoken_text("WDJB-MJHT", "https://example.com/device", i18n.translator(language)))
     assert started[0].wait(timeout=20) == 0
     # 16-bit mono at 22050 Hz; ~30 spelled characters at 120 wpm take several seconds.
     assert wav.stat().st_size > 22050 * 2 * 3

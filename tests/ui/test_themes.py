@@ -19,8 +19,9 @@ def test_contrast_ratio_matches_known_values() -> None:
     assert themes.contrast_ratio((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
     assert themes.contrast_ratio((255, 255, 255), (255, 255, 255)) == pytest.approx(1.0)
     # WCAG's own example: #777777 on white is about 4.48:1.
-    assert themes.contrast_ratio((0x77, 0x77, 0x77), (255, 255, 255)) == pytest.approx(4.48,
-                                                                                       abs=0.01)
+    assert themes.contrast_ratio((0x77, 0x77, 0x77), (255, 255, 255)) == pytest.approx(
+        4.48, abs=0.01
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -8,9 +8,15 @@ from device_app.ui import viewmodel as vm
 
 
 def test_code_prefers_the_complete_uri_for_the_qr() -> None:
-    info = vm.code_from_public({"user_code": "ABCD-EFGH", "verification_uri": "https://e.com/d",
-                                "verification_uri_complete": "https://e.com/d?c=ABCD",
-                                "expires_in": 300}, now=50.0)
+    info = vm.code_from_public(
+        {
+            "user_code": "ABCD-EFGH",
+            "verification_uri": "https://e.com/d",
+            "verification_uri_complete": "https://e.com/d?c=ABCD",
+            "expires_in": 300,
+        },
+        now=50.0,
+    )
     assert info is not None
     assert info.qr_payload == "https://e.com/d?c=ABCD"
     assert info.expires_at == 350.0
@@ -18,8 +24,15 @@ def test_code_prefers_the_complete_uri_for_the_qr() -> None:
 
 @pytest.mark.parametrize("complete", [None, "", "not a uri", "javascript:x"])
 def test_qr_falls_back_to_the_verification_uri(complete: object) -> None:
-    info = vm.code_from_public({"user_code": "X", "verification_uri": "https://e.com/d",
-                                "verification_uri_complete": complete, "expires_in": 60}, 0.0)
+    info = vm.code_from_public(
+        {
+            "user_code": "X",
+            "verification_uri": "https://e.com/d",
+            "verification_uri_complete": complete,
+            "expires_in": 60,
+        },
+        0.0,
+    )
     assert info is not None and info.qr_payload == "https://e.com/d"
 
 
@@ -29,8 +42,15 @@ def test_code_without_uri_is_unusable() -> None:
 
 
 def test_device_code_never_reaches_the_view_model() -> None:
-    info = vm.code_from_public({"user_code": "X", "verification_uri": "https://e.com",
-                                "device_code": "SECRET-DEVICE-CODE", "expires_in": 60}, 0.0)
+    info = vm.code_from_public(
+        {
+            "user_code": "X",
+            "verification_uri": "https://e.com",
+            "device_code": "SECRET-DEVICE-CODE",
+            "expires_in": 60,
+        },
+        0.0,
+    )
     assert "SECRET-DEVICE-CODE" not in repr(info)
 
 
@@ -70,8 +90,12 @@ def test_format_clock() -> None:
 
 
 def test_expiring_under_a_minute() -> None:
-    state = vm.ScreenState(screen=vm.ACTIVATION, code=vm.code_from_public(
-        {"user_code": "X", "verification_uri": "https://e.com", "expires_in": 120}, 0.0))
+    state = vm.ScreenState(
+        screen=vm.ACTIVATION,
+        code=vm.code_from_public(
+            {"user_code": "X", "verification_uri": "https://e.com", "expires_in": 120}, 0.0
+        ),
+    )
     assert not vm.build(state, "TV", False, 60.0).expiring
     v = vm.build(state, "TV", False, 61.0)
     assert v.seconds_left == 59 and v.expiring
