@@ -73,7 +73,7 @@ class DeviceAppError(Exception):
     """Base class of the errors this package raises on purpose."""
 
     def __init__(self, message=""):
-        Exception.__init__(self, message)
+        super().__init__(message)  # MicroPython has no Exception.__init__ to call by name
         self.message = message
 
     def __str__(self):
