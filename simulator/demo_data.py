@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-ALL_SCOPES = ("openid", "profile", "email", "offline_access")
+# The OIDC scopes, plus the default scopes of the Microsoft and GitHub profiles, so that
+# those dialects work with the profiles as shipped.
+ALL_SCOPES = ("openid", "profile", "email", "offline_access", "User.Read", "read:user")
 
 CLIENTS: tuple[dict[str, Any], ...] = (
     {
@@ -55,4 +57,6 @@ SCOPE_WORDS = {
     "profile": "See your name, user name and favourite show",
     "email": "See your email address",
     "offline_access": "Stay signed in on this device until you remove it",
+    "User.Read": "Sign you in and read your profile (Microsoft-style scope)",
+    "read:user": "Read your profile data (GitHub-style scope)",
 }

@@ -160,20 +160,28 @@ class FaultMiddleware:
                 return [SERVICE_UNAVAILABLE]
         if applies and faults.take("reset"):
             self._drop(environ, PARTIAL_RESPONSE)
+        # Garbled and oversized replies are decided before the OAuth logic runs, so that they
+        # never use up a device code behind the client's back (lose_token_response does that,
+        # on purpose, and only that fault).
+        if applies and faults.take("malformed"):
+            start_response(
+                "200 OK",
+                [
+                    ("Content-Type", "application/json"),
+                    ("Content-Length", str(len(MALFORMED_BODY))),
+                ],
+            )
+            return [MALFORMED_BODY]
+        if applies and faults.take("oversized"):
+            start_response(
+                "200 OK",
+                [("Content-Type", "application/json"), ("Content-Length", str(OVERSIZED_BYTES))],
+            )
+            return _oversized()
         status, headers, body = self._run(environ)
         if endpoint == "token" and status.startswith("200") and b"access_token" in body:
             if faults.take("lose_token_response"):
                 self._drop(environ, b"")
-        if applies and faults.take("malformed"):
-            body = MALFORMED_BODY
-            headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
-            headers.append(("Content-Type", "application/json"))
-        elif applies and faults.take("oversized"):
-            start_response(
-                status,
-                [("Content-Type", "application/json"), ("Content-Length", str(OVERSIZED_BYTES))],
-            )
-            return _oversized()
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(body))))
         start_response(status, headers)

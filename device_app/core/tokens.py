@@ -60,6 +60,10 @@ def interpret(response, retry_after=None):
             )
         if 200 <= status < 300 and "access_token" in data:
             return Outcome(R_TOKENS, status, data)
+    if data is None and _looks_like_json(response.body):
+        # Truncated or garbled JSON: the answer was damaged on the way, not a refusal
+        # (RELIABILITY.md checklist item 29). Whatever the status, ask again later.
+        return Outcome(R_TRANSIENT, status, None, description="an unreadable JSON answer")
     if status == 429 or status == 408 or status >= 500:
         what = "HTTP %d" % status
         return Outcome(R_TRANSIENT, status, data, description=what, retry_after=retry_after)
@@ -78,6 +82,11 @@ def interpret(response, retry_after=None):
         data,
         description="HTTP %d without an OAuth error: is the endpoint URL right?" % status,
     )
+
+
+def _looks_like_json(body):
+    """A body that starts like a JSON object (which then failed to parse)."""
+    return bool(body) and body[:64].strip().startswith(b"{")
 
 
 def error_class(profile, code):

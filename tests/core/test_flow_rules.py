@@ -257,6 +257,15 @@ def test_an_outage_with_an_error_body_is_retried_not_final(outage: Any) -> None:
     assert flow.state == states.AUTHORIZED
 
 
+@pytest.mark.parametrize("status", [200, 400, 403, 428])
+def test_garbled_json_is_retried_whatever_the_status(status: int) -> None:
+    # A truncated body is damage on the way (RELIABILITY.md item 29), not a refusal.
+    garbled = Response(status, {"Content-Type": "application/json"}, b'{"error": "authorizati')
+    flow, _server, evs, _clock = run([code_reply(), garbled, token_reply()])
+    assert kinds(evs) == ["code", "retrying", "authorized"]
+    assert evs[1].public()["reason"] == "an unreadable JSON answer"
+
+
 def test_local_deadline_ends_a_flow_the_server_keeps_pending() -> None:
     # django-oauth-toolkit never says expired_token by itself: the client enforces expires_in.
     flow, server, evs, clock = run([code_reply(expires_in=30)] + [pending()] * 100)
