@@ -37,7 +37,7 @@ fi
 
 step "ruff"
 .venv/bin/ruff check .
-.venv/bin/ruff format --check device_app simulator tests benchmarks
+.venv/bin/ruff format --check .
 
 step "mypy (strict, CPython side)"
 .venv/bin/mypy

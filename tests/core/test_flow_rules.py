@@ -261,7 +261,7 @@ def test_an_outage_with_an_error_body_is_retried_not_final(outage: Any) -> None:
 def test_garbled_json_is_retried_whatever_the_status(status: int) -> None:
     # A truncated body is damage on the way (RELIABILITY.md item 29), not a refusal.
     garbled = Response(status, {"Content-Type": "application/json"}, b'{"error": "authorizati')
-    flow, _server, evs, _clock = run([code_reply(), garbled, token_reply()])
+    _flow, _server, evs, _clock = run([code_reply(), garbled, token_reply()])
     assert kinds(evs) == ["code", "retrying", "authorized"]
     assert evs[1].public()["reason"] == "an unreadable JSON answer"
 
