@@ -315,17 +315,16 @@ class DeviceFlow:
         if retry_after is not None and retry_after > delay:
             delay = max(delay, min(retry_after, RETRY_AFTER_CAP))
         self._go(states.CODE_RETRY)
+        return self._retry_at(now, delay, reason)
+
+    def _retry_at(self, now, delay, reason):
         self.next_due = now + delay
-        return [
-            Event(
-                events.RETRYING,
-                {
-                    "reason": clean_text(reason, 80),
-                    "delay": round(delay, 2),
-                    "attempt": self.failures,
-                },
-            )
-        ]
+        data = {
+            "reason": clean_text(reason, 80),
+            "delay": round(delay, 2),
+            "attempt": self.failures,
+        }
+        return [Event(events.RETRYING, data)]
 
     # --- token endpoint answers while polling (RFC 8628 §3.5)
     def _receive_poll(self, response, now):
@@ -426,17 +425,7 @@ class DeviceFlow:
         if now >= self.deadline:
             return self.check(now)
         self._go(states.TRANSIENT)
-        self.next_due = now + delay
-        return [
-            Event(
-                events.RETRYING,
-                {
-                    "reason": clean_text(reason, 80),
-                    "delay": round(delay, 2),
-                    "attempt": self.failures,
-                },
-            )
-        ]
+        return self._retry_at(now, delay, reason)
 
     def _scrub(self, text):
         # §5.2: a server that echoes the device code in its error text must not get it shown.

@@ -86,9 +86,17 @@ def test_two_visitors_in_a_row(tmp_path: Path) -> None:
         )
         log_path = tmp_path / "events.jsonl"
         app = App(board, session, events=EventLog(str(log_path), time.monotonic), offscreen=True)
-        stopper = threading.Thread(
-            target=lambda: (session.finished.wait(90), app.stop()), daemon=True
-        )
+
+        def stop_when_the_third_code_is_on_screen() -> None:
+            session.finished.wait(90)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                if log_path.read_text().count('"activation"') >= 3:
+                    break
+                time.sleep(0.05)
+            app.stop()
+
+        stopper = threading.Thread(target=stop_when_the_third_code_is_on_screen, daemon=True)
         stopper.start()
         assert app.run(max_seconds=100) == 0
         assert session.finished.is_set(), "the kiosk never came back to a fresh code"
