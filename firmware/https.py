@@ -1,7 +1,7 @@
 """A small HTTP/1.1 client for the firmware: TLS with the certificate checked, no redirects.
 
-Why not micropython-lib's ``requests``: it turns certificate checking off
-(``verify_mode = CERT_NONE``) and follows redirects, re-posting a 307/308 body (the device
+Why not micropython-lib's ``requests``: it does not verify the server certificate
+and follows redirects, re-posting a 307/308 body (the device
 code) to wherever the ``Location`` points. Neither is acceptable for OAuth, so this module
 sends one request per connection (``Connection: close``) over a TLS socket whose server
 certificate must chain to the CA certificates given, for the host name asked for.

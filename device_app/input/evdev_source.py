@@ -22,12 +22,12 @@ import fnmatch
 import logging
 import os
 import select
-import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, Protocol, cast
 
 from device_app.input.keymap import evdev_code, evdev_part
+from device_app.input.threaded import ThreadedSource
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +89,15 @@ def _identity(path: str) -> tuple[int, int] | None:
     return (st.st_ino, st.st_ctime_ns)
 
 
-class EvdevSource:
+class EvdevSource(ThreadedSource):
     """Read key presses from matching input devices and ``post`` the mapped actions.
 
     ``devices`` holds device names (shell patterns, e.g. ``"gpio_ir_recv"``, ``"*CEC*"``)
     or paths; empty means every device that reports a key in the keymap.
     ``only_keys`` restricts the output to those evdev key names (None = all in the keymap).
     """
+
+    thread_name = "evdev-input"
 
     def __init__(
         self,
@@ -133,8 +135,7 @@ class EvdevSource:
         self._last_press: dict[int, float] = {}  # key code -> time of the last accepted press
         self._said: set[str] = set()  # log-once keys
         self._next_scan = 0.0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        ThreadedSource.__init__(self)
 
     # -- logging once ---------------------------------------------------------------------
     def _once(self, key: str, level: int, msg: str, *args: object) -> None:
@@ -319,18 +320,9 @@ class EvdevSource:
                 log.exception("evdev: reader error; retrying")
                 self._stop.wait(1.0)
 
-    def start(self) -> None:
-        """Run the reader in a daemon thread."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name="evdev-input", daemon=True)
-        self._thread.start()
-
     def stop(self, timeout: float = 2.0) -> None:
         """Stop the thread and close every device."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        ThreadedSource.stop(self, timeout)
         for path in list(self.open):
             dev = self.open.pop(path)
             try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import time
 import tomllib
 from collections.abc import Callable, Sequence
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from device_app.input.actions import ALL_ACTIONS
+from device_app.input.threaded import ThreadedSource
 
 
 class ScriptError(ValueError):
@@ -97,12 +97,14 @@ def load_script(path: str | Path) -> tuple[list[Step], bool]:
     return parse_steps(data, str(p)), loop
 
 
-class ScriptedSource:
+class ScriptedSource(ThreadedSource):
     """Post each step's action when its time comes; ``clock`` and ``wait`` are injectable.
 
     ``wait(seconds)`` must return True when the source should stop (``threading.Event.wait``
     semantics); tests pass one that advances a fake clock instead of sleeping.
     """
+
+    thread_name = "scripted-input"
 
     def __init__(
         self,
@@ -117,9 +119,8 @@ class ScriptedSource:
         self.post = post
         self.loop = loop and bool(self.steps)
         self.clock = clock
-        self._stop = threading.Event()
+        ThreadedSource.__init__(self)
         self.wait = wait or self._stop.wait
-        self._thread: threading.Thread | None = None
         self._start = 0.0
         self._next = 0
         self.posted = 0
@@ -163,16 +164,3 @@ class ScriptedSource:
                 return
             if self.wait(delay):
                 return
-
-    def start(self) -> None:
-        """Replay in a daemon thread."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name="scripted-input", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 2.0) -> None:
-        """Stop the replay thread."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
