@@ -7,9 +7,8 @@ import sys
 from typing import Any, TextIO
 
 from device_app.boards import BOARD_DIR, Board, BoardError, load_board
-
-EXIT_OK = 0
-EXIT_BAD_BOARD = 3
+from device_app.exitcodes import CONFIGURATION as EXIT_BAD_BOARD
+from device_app.exitcodes import OK as EXIT_OK
 
 
 def _describe(b: Board) -> str:

@@ -138,8 +138,9 @@ def _greet(session: Any) -> None:
         log.info("no user details: %s", e)
         return
     from device_app.core.sanitize import clean_text
+    from device_app.session import display_name
 
-    name = user.get("name") or user.get("preferred_username") or user.get("login")
+    name = display_name(user)
     if name:
         say("Hello, %s!" % clean_text(str(name), 80))
 
@@ -152,8 +153,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(status), flush=True)
     elif status["signed_in"]:
-        user = status["user"] or {}
-        who = user.get("name") or user.get("preferred_username") or user.get("login")
+        from device_app.session import display_name
+
+        who = display_name(status["user"])
         say("Signed in%s." % (" as %s" % who if who else ""))
         if status["expires_in"] is not None:
             say("Access token: expires in %d s." % status["expires_in"])
@@ -288,20 +290,11 @@ def _exit_for(error: BaseException) -> int:
     if isinstance(error, ProtocolError):
         category = getattr(error, "category", None)
         return exitcodes.CONFIGURATION if category == "configuration" else exitcodes.PROTOCOL
-    try:
-        from device_app.token_store import TokenStoreError
+    from device_app.boards import BoardError
+    from device_app.token_store import TokenStoreError
 
-        if isinstance(error, TokenStoreError):
-            return exitcodes.CONFIGURATION
-    except ImportError:
-        pass
-    try:
-        from device_app.boards import BoardError
-
-        if isinstance(error, BoardError):
-            return exitcodes.CONFIGURATION
-    except ImportError:
-        pass
+    if isinstance(error, (TokenStoreError, BoardError)):
+        return exitcodes.CONFIGURATION
     return exitcodes.INTERNAL
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from device_app.core.errors import ConfigurationError, DeviceAppError, TransportError
+from device_app.core.errors import ConfigurationError, DeviceAppError
 from device_app.core.profile import CLIENT_AUTH, ENDPOINT_NAMES, Profile, build_profile
 from device_app.core.providers import PROVIDERS
 from device_app.core.sanitize import check_uri
@@ -237,18 +237,10 @@ def resolve_profile(settings: Settings, transport: Any, cache_dir: Path | None) 
 
     Discovery failure falls back to the profile's endpoint templates; with none, it is an error.
     """
-    if not settings.client_id:
-        raise ConfigurationError(
-            "no client ID: give --client-id (or client_id in the profile file)"
-        )
     metadata: dict[str, Any] = {}
     need = [ep for ep in ("device_authorization", "token") if ep not in settings.endpoints]
-    if settings.discovery != "none" and need:
-        if not settings.issuer:
-            raise ConfigurationError(
-                "this provider needs --issuer (for example %s)"
-                % settings.provider_data.get("issuer_hint", "https://login.example.com")
-            )
+    # settings_from_args has checked the client ID and that an issuer is there when needed.
+    if settings.discovery != "none" and need and settings.issuer:
         from device_app.discovery import discover
 
         try:
@@ -259,7 +251,7 @@ def resolve_profile(settings: Settings, transport: Any, cache_dir: Path | None) 
                 cache_dir=cache_dir,
                 allow_insecure_hosts=settings.insecure_hosts,
             )
-        except (TransportError, DeviceAppError) as e:
+        except DeviceAppError as e:  # TransportError included
             templates = settings.provider_data.get("endpoints") or {}
             if not all(ep in templates for ep in need):
                 raise

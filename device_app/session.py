@@ -94,8 +94,7 @@ class Session:
         doc = doc or {}
         tokens = doc.get("tokens")
         if isinstance(tokens, dict):
-            for key in ("access_token", "refresh_token", "id_token"):
-                register_secret(tokens.get(key))
+            _register_tokens(tokens)
         return doc
 
     def _save(self, doc: dict[str, Any]) -> None:
@@ -204,8 +203,7 @@ class Session:
         doc["pending"] = None
         if final.kind == ev.AUTHORIZED:
             tokens = dict(final.data["tokens"])
-            for key in ("access_token", "refresh_token", "id_token"):
-                register_secret(tokens.get(key))
+            _register_tokens(tokens)
             stamp(tokens, self.wall())
             doc["tokens"] = tokens
             doc["user"] = None
@@ -261,8 +259,7 @@ class Session:
                 return tokens
             raise
         new = dict(tk.merge_refreshed(tokens, new))
-        for key in ("access_token", "refresh_token", "id_token"):
-            register_secret(new.get(key))
+        _register_tokens(new)
         doc["tokens"] = new
         # The rotated refresh token is on disk before the new access token is used.
         self._save(doc)
@@ -375,11 +372,27 @@ class Session:
         self._save(doc)
 
 
+def _register_tokens(tokens: dict[str, Any]) -> None:
+    """Every secret of a token set is redacted from the logs from now on."""
+    for key in ("access_token", "refresh_token", "id_token"):
+        register_secret(tokens.get(key))
+
+
 def stamp(tokens: dict[str, Any], wall_now: float) -> None:
     """Set the wall-clock times of a token set received just now."""
     tokens["obtained_at"] = wall_now
     life = tokens.get("expires_in")
     tokens["expires_at"] = wall_now + life if life else None
+
+
+def display_name(user: Any) -> str | None:
+    """How to greet a user: ``name``, else ``preferred_username``, else GitHub's ``login``."""
+    if not isinstance(user, dict):
+        return None
+    for key in ("name", "preferred_username", "login"):
+        if user.get(key):
+            return str(user[key])
+    return None
 
 
 def _public_user(user: Any) -> dict[str, Any] | None:

@@ -28,7 +28,7 @@ from device_app.core.errors import DeviceAppError
 from device_app.core.events import Event
 from device_app.core.profile import Profile, build_profile
 from device_app.logging_setup import setup_logging
-from device_app.session import Session
+from device_app.session import Session, display_name
 from device_app.terminal_view import TerminalView, say
 from device_app.token_store import TokenStore
 from device_app.transport import HttpTransport
@@ -130,7 +130,7 @@ def run_terminal(session: Session, phone: Phone | None) -> int:
         return exitcodes.PROTOCOL
     from device_app.core.sanitize import clean_text
 
-    name = user.get("name") or user.get("preferred_username") or user.get("login") or "there"
+    name = display_name(user) or "there"
     say()
     say(
         "Hello, %s!  (data fetched from the API, %s)"

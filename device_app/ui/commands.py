@@ -8,11 +8,12 @@ import os
 import sys
 from typing import Any
 
+from device_app.exitcodes import CONFIGURATION as EXIT_CONFIGURATION
+from device_app.exitcodes import OK as EXIT_OK
+
 log = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_CONFIGURATION = 3  # device_app.exitcodes.CONFIGURATION
-EXIT_DISPLAY = 3  # no usable display is a configuration problem of the board
+EXIT_DISPLAY = EXIT_CONFIGURATION  # no usable display is a configuration problem of the board
 
 
 def _fail(message: str, code: int) -> int:

@@ -147,6 +147,16 @@ def form_reply(status: int, fields: dict[str, str]) -> Response:
     return Response(status, headers, encode_form(fields))
 
 
+def with_fields(body: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """``body`` with ``fields`` set; a field given as ``None`` is removed."""
+    for k, v in fields.items():
+        if v is None:
+            body.pop(k, None)
+        else:
+            body[k] = v
+    return body
+
+
 def code_body(**fields: Any) -> dict[str, Any]:
     """A valid RFC 8628 §3.2 answer; a field given as ``None`` is removed."""
     body: dict[str, Any] = {
@@ -157,12 +167,7 @@ def code_body(**fields: Any) -> dict[str, Any]:
         "expires_in": 600,
         "interval": 5,
     }
-    for k, v in fields.items():
-        if v is None:
-            body.pop(k, None)
-        else:
-            body[k] = v
-    return body
+    return with_fields(body, fields)
 
 
 def code_reply(**fields: Any) -> Response:
@@ -177,12 +182,7 @@ def token_body(**fields: Any) -> dict[str, Any]:
         "refresh_token": REFRESH_TOKEN,
         "scope": "openid profile",
     }
-    for k, v in fields.items():
-        if v is None:
-            body.pop(k, None)
-        else:
-            body[k] = v
-    return body
+    return with_fields(body, fields)
 
 
 def token_reply(**fields: Any) -> Response:
