@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from device_app.token_store import TokenStore
+from device_app.engine.token_store import TokenStore
 
 
 def typical_doc(extra_bytes: int) -> dict[str, Any]:

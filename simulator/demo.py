@@ -22,16 +22,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from device_app import exitcodes
+from device_app.cli import exitcodes
+from device_app.cli.terminal_view import TerminalView, say
 from device_app.core import events as ev
 from device_app.core.errors import DeviceAppError
 from device_app.core.events import Event
 from device_app.core.profile import Profile, build_profile
-from device_app.logging_setup import setup_logging
-from device_app.session import Session, display_name
-from device_app.terminal_view import TerminalView, say
-from device_app.token_store import TokenStore
-from device_app.transport import HttpTransport
+from device_app.engine.logging_setup import setup_logging
+from device_app.engine.session import Session, display_name
+from device_app.engine.token_store import TokenStore
+from device_app.engine.transport import HttpTransport
 
 from .config import SimulatorConfig
 from .dialects import DIALECTS
@@ -162,8 +162,8 @@ class ObservedSession:
 
 def run_window(session: Session, phone: Phone | None, board_name: str) -> int:
     """The TV app in a window on the desktop board, the keyboard as the remote."""
-    from device_app.boards import load_board
-    from device_app.ui.app import App
+    from device_app.hardware.boards import load_board
+    from device_app.tv.app import App
 
     board = load_board(board_name)
     say("The TV window is open: arrow keys and Enter are the remote, Escape is Back.")

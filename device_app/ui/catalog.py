@@ -12,7 +12,8 @@ import struct
 import sys
 from pathlib import Path
 
-from device_app.ui.i18n import DOMAIN, LOCALE_DIR
+from device_app.assets import LOCALE_DIR
+from device_app.ui.i18n import DOMAIN
 
 
 class PoError(ValueError):
@@ -109,8 +110,9 @@ def extract(paths: list[Path]) -> list[str]:
 
 
 def source_files() -> list[Path]:
-    """The modules whose strings are translated."""
-    return sorted(Path(__file__).resolve().parent.glob("*.py"))
+    """The modules whose strings are translated: the screens (ui/) and the TV app (tv/)."""
+    package = Path(__file__).resolve().parent.parent
+    return sorted(p for layer in ("ui", "tv") for p in (package / layer).glob("*.py"))
 
 
 def po_files() -> list[Path]:

@@ -324,7 +324,7 @@ class Controller:
             self._expired(now, cancelled=False)
 
     def on_action(self, action: str, now: float) -> None:
-        """A remote/keyboard action (see device_app.input.actions)."""
+        """A remote/keyboard action (see device_app.hardware.input.actions)."""
         s = self.state
         if action == "info":
             if s.screen in vm.CODE_SCREENS and s.code is not None:

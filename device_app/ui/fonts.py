@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pygame
 
-FONT_DIR = Path(__file__).resolve().parent.parent.parent / "ui_assets" / "fonts"
+from device_app.assets import FONT_DIR
 
 # DejaVu (Debian fonts-dejavu-core 2.37): the mono face tells 0 from O (dotted zero) and
 # 1 / I / l apart (serifs and tails), which matters for a code typed by hand.

@@ -6,9 +6,9 @@ import gettext
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent.parent / "ui_assets" / "locale"
+from device_app.assets import LOCALE_DIR
+
 DOMAIN = "device_app"
 DEFAULT_LANGUAGE = "en"
 

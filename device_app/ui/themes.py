@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-THEME_DIR = Path(__file__).resolve().parent.parent.parent / "ui_assets" / "themes"
+from device_app.assets import THEME_DIR
 
 Colour = tuple[int, int, int]
 

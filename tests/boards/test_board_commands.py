@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from device_app import board_commands
-from device_app.boards import BOARD_DIR
+from device_app.cli import board_commands
+from device_app.hardware.boards import BOARD_DIR
 
 
 def parser() -> argparse.ArgumentParser:

@@ -6,8 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from device_app.boards import BOARD_DIR, Board, BoardError, list_boards, load_board, parse_board
-from device_app.input.actions import ALL_ACTIONS
+from device_app.hardware.boards import (
+    BOARD_DIR,
+    Board,
+    BoardError,
+    list_boards,
+    load_board,
+    parse_board,
+)
+from device_app.hardware.input.actions import ALL_ACTIONS
 
 SHIPPED = sorted(p.stem for p in BOARD_DIR.glob("*.toml"))
 

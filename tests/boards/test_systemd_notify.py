@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from device_app import systemd_notify
-from device_app.systemd_notify import Notifier
+from device_app.hardware import systemd_notify
+from device_app.hardware.systemd_notify import Notifier
 
 
 class Clock:

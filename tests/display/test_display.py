@@ -14,11 +14,11 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 import pygame
 import pytest
 
-from device_app.boards import Board, load_board
-from device_app.display import DisplayError, open_display
-from device_app.display.drm import connected_connectors, pick_card, select_kmsdrm_card
-from device_app.display.framebuffer import dirty_spans, read_geometry
-from device_app.display.rotation import point_to_logical, rect_to_panel
+from device_app.hardware.boards import Board, load_board
+from device_app.hardware.display import DisplayError, open_display
+from device_app.hardware.display.drm import connected_connectors, pick_card, select_kmsdrm_card
+from device_app.hardware.display.framebuffer import dirty_spans, read_geometry
+from device_app.hardware.display.rotation import point_to_logical, rect_to_panel
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 
@@ -332,7 +332,7 @@ def test_rotated_window_draws_on_a_logical_surface(monkeypatch: pytest.MonkeyPat
 
 
 def test_bench_measures_a_board() -> None:
-    from device_app.display.bench import measure
+    from device_app.hardware.display.bench import measure
 
     (line,) = measure(load_board("spi-480x320"), n=2)
     assert line.startswith("spi-480x320 480x320 rotation 90: full frame ")

@@ -30,9 +30,9 @@ from device_app.core.events import Event
 from device_app.core.http import Request, Response
 from device_app.core.profile import ENDPOINT_NAMES, Profile, build_profile
 from device_app.core.providers import PROVIDERS
-from device_app.session import Session
-from device_app.token_store import TokenStore
-from device_app.transport import HttpTransport
+from device_app.engine.session import Session
+from device_app.engine.token_store import TokenStore
+from device_app.engine.transport import HttpTransport
 from simulator.phone import PhoneResult, approve
 from simulator.server import SimulatorServer
 
@@ -309,7 +309,7 @@ def spacing(times: list[float]) -> list[float]:
 
 # --------------------------------------------------------------------------- the CLI
 def store_name(dialect: str, client_id: str) -> str:
-    """The CLI's token-store profile name (device_app/config.py Settings.store_profile)."""
+    """The CLI's token-store profile name (device_app/engine/config.py Settings.store_profile)."""
     return f"{dialect}-{client_id}"
 
 

@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 import pytest
 
-from device_app import exitcodes
-from device_app.token_store import TokenStore
+from device_app.cli import exitcodes
+from device_app.engine.token_store import TokenStore
 from simulator.phone import approve
 
 from .conftest import SimFactory

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from device_app.core.events import Event
-from device_app.transport import DEFAULT_MAX_BODY, HttpTransport
+from device_app.engine.transport import DEFAULT_MAX_BODY, HttpTransport
 from simulator.server import SimulatorServer
 
 from .conftest import SimFactory

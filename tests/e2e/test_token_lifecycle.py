@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from device_app.session import ReauthRequired, Session
+from device_app.engine.session import ReauthRequired, Session
 from simulator.server import SimulatorServer
 
 from .conftest import SimFactory

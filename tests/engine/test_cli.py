@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from device_app import exitcodes
-from device_app.cli import main
+from device_app.cli import exitcodes, main
 
 from .scripted_server import js, scripted_server
 

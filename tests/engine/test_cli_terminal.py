@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from device_app import exitcodes
+from device_app.cli import exitcodes
 
 from .scripted_server import js, scripted_server
 

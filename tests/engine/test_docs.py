@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from device_app import exitcodes
+from device_app.cli import exitcodes
 from device_app.core.providers import PROVIDERS
 from device_app.core.states import mermaid
 

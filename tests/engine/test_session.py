@@ -13,8 +13,8 @@ import pytest
 from device_app.core import events as ev
 from device_app.core.errors import TransportError
 from device_app.core.profile import build_profile
-from device_app.session import ReauthRequired, Session
-from device_app.token_store import TokenStore
+from device_app.engine.session import ReauthRequired, Session
+from device_app.engine.token_store import TokenStore
 
 from .fakes import FakeClock, FakeServer, reply
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from evdev import InputEvent, ecodes
 
-from device_app.input.evdev_source import SDL_BLIND_KEYS, EvdevSource
-from device_app.input.keymap import default_keymap
+from device_app.hardware.input.evdev_source import SDL_BLIND_KEYS, EvdevSource
+from device_app.hardware.input.keymap import default_keymap
 
 from .fakes import FakeClock, FakeDevice, RecordedDevice, key, press, record, syn
 

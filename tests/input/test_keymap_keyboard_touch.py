@@ -10,9 +10,9 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 import pygame
 import pytest
 
-from device_app.input import actions
-from device_app.input.keyboard import KeyboardSource
-from device_app.input.keymap import (
+from device_app.hardware.input import actions
+from device_app.hardware.input.keyboard import KeyboardSource
+from device_app.hardware.input.keymap import (
     KeymapError,
     check_entry,
     default_keymap,
@@ -20,7 +20,7 @@ from device_app.input.keymap import (
     layer_keymap,
     sdl_part,
 )
-from device_app.input.touch import TouchTargets
+from device_app.hardware.input.touch import TouchTargets
 
 
 def test_action_names() -> None:

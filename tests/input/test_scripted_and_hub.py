@@ -11,10 +11,16 @@ from typing import Any
 
 import pytest
 
-from device_app.boards import Board, load_board
-from device_app.input.evdev_source import EvdevSource
-from device_app.input.hub import InputHub
-from device_app.input.scripted import ScriptedSource, ScriptError, Step, load_script, parse_steps
+from device_app.hardware.boards import Board, load_board
+from device_app.hardware.input.evdev_source import EvdevSource
+from device_app.hardware.input.scripted import (
+    ScriptedSource,
+    ScriptError,
+    Step,
+    load_script,
+    parse_steps,
+)
+from device_app.tv.input_hub import InputHub
 
 from .fakes import FakeClock, FakeDevice, press
 
@@ -171,7 +177,7 @@ def test_hub_framebuffer_board_reads_every_key() -> None:
 def test_hub_reports_problems_and_carries_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import device_app.input.hub as hub_mod
+    import device_app.tv.input_hub as hub_mod
 
     monkeypatch.setattr(hub_mod, "evdev_available", lambda: False)
     board = board_with(

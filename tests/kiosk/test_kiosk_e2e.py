@@ -19,12 +19,12 @@ import requests
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
-from device_app.boards import load_board
 from device_app.core import events as ev
 from device_app.core.events import Event
-from device_app.session import Session
-from device_app.token_store import TokenStore
-from device_app.transport import HttpTransport
+from device_app.engine.session import Session
+from device_app.engine.token_store import TokenStore
+from device_app.engine.transport import HttpTransport
+from device_app.hardware.boards import load_board
 from simulator.config import SimulatorConfig
 from simulator.demo import demo_profile
 from simulator.phone import approve
@@ -66,8 +66,8 @@ class Visitors(Session):
 
 @pytest.mark.timeout(120)
 def test_two_visitors_in_a_row(tmp_path: Path) -> None:
-    from device_app.ui.app import App
-    from device_app.ui.eventlog import EventLog
+    from device_app.tv.app import App
+    from device_app.tv.eventlog import EventLog
 
     board = load_board("kiosk")
     assert board.kiosk.enabled

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from device_app.token_store import TokenStore
+from device_app.engine.token_store import TokenStore
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from device_app.token_store import TokenStore, encode_record
+from device_app.engine.token_store import TokenStore, encode_record
 
 CANARY_AT = "at-CANARY-7f3a9c"
 CANARY_RT = "rt-CANARY-2b8e41"

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from device_app.token_store import (
+from device_app.engine.token_store import (
     FORMAT_VERSION,
     MAX_RECORD_BYTES,
     TokenStore,

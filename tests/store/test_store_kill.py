@@ -29,7 +29,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from device_app.token_store import TokenStore
+from device_app.engine.token_store import TokenStore
 
 from .helpers import temp_names
 

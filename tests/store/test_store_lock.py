@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from device_app import fsutil
-from device_app.token_store import TokenStore, TokenStoreError, TokenStoreUsageError
+from device_app.engine import private_files as fsutil
+from device_app.engine.token_store import TokenStore, TokenStoreError, TokenStoreUsageError
 
 from .helpers import make_doc
 

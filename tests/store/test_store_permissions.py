@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from device_app.token_store import TokenStore, TokenStoreError
+from device_app.engine.token_store import TokenStore, TokenStoreError
 
 from .helpers import make_doc, temp_names, write_raw
 

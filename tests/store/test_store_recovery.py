@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from device_app.token_store import KEEP_CORRUPT, TokenStore, encode_record
+from device_app.engine.token_store import KEEP_CORRUPT, TokenStore, encode_record
 
 from .helpers import make_doc, names, temp_names, write_raw
 

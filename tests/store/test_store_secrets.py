@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from device_app.token_store import TokenStore, TokenStoreError
+from device_app.engine.token_store import TokenStore, TokenStoreError
 
 from .helpers import CANARY_AT, CANARY_RT, make_doc, write_raw
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from device_app.token_store import TokenStore, TokenStoreError
+from device_app.engine.token_store import TokenStore, TokenStoreError
 
 from .helpers import CANARY_AT, make_doc, temp_names, write_raw
 

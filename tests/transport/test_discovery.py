@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
-from device_app import discovery
 from device_app.core.errors import ConfigurationError, ProtocolError, TransportError
 from device_app.core.http import Request, Response
-from device_app.discovery import candidate_urls, discover, validate
-from device_app.transport import HttpTransport
+from device_app.engine import discovery
+from device_app.engine.discovery import candidate_urls, discover, validate
+from device_app.engine.transport import HttpTransport
 
 from .servers import closed_port
 
@@ -298,7 +298,7 @@ def test_stale_cache_used_when_the_network_fails(
     good = discover(ISSUER, FakeAS({OIDC_URL: ok(metadata())}), cache_dir=tmp_path, wall=clock)
     clock.now += 10 * 86400
     down = FakeAS({OIDC_URL: TransportError("refused", reason="connect")})
-    with caplog.at_level(logging.INFO, logger="device_app.discovery"):
+    with caplog.at_level(logging.INFO, logger="device_app.engine.discovery"):
         for _ in range(3):
             assert discover(ISSUER, down, cache_dir=tmp_path, wall=clock) == good
     assert len(down.calls) == 3  # it did try each time
@@ -360,7 +360,7 @@ def test_unwritable_cache_does_not_break_discovery(
 ) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with caplog.at_level(logging.WARNING, logger="device_app.discovery"):
+    with caplog.at_level(logging.WARNING, logger="device_app.engine.discovery"):
         got = discover(ISSUER, FakeAS({OIDC_URL: ok(metadata())}), cache_dir=blocker / "sub")
     assert got["issuer"] == ISSUER
     assert "discovery cache" in caplog.text

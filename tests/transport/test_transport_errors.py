@@ -10,7 +10,7 @@ import requests
 import urllib3.exceptions
 
 from device_app.core.errors import ConfigurationError
-from device_app.transport import HttpTransport, _classify, _host_of
+from device_app.engine.transport import HttpTransport, _classify, _host_of
 
 
 def wrapped(inner: Exception) -> requests.exceptions.ConnectionError:

@@ -15,7 +15,7 @@ import pytest
 from device_app import __version__
 from device_app.core.errors import TransportError
 from device_app.core.http import Request
-from device_app.transport import HttpTransport
+from device_app.engine.transport import HttpTransport
 
 from .conftest import ServerFactory
 from .servers import Captured, Conn, Script, closed_port, respond
@@ -426,7 +426,7 @@ def test_debug_log_never_holds_secrets(
         body=b"grant_type=refresh_token&refresh_token=RT-canary-old",
         secret_fields=("refresh_token",),
     )
-    with caplog.at_level(logging.DEBUG, logger="device_app.transport"):
+    with caplog.at_level(logging.DEBUG, logger="device_app.engine.transport"):
         HttpTransport()(req)
     text = "\n".join(r.getMessage() for r in caplog.records)
     for canary in ("canary", "Y2xpZW50"):

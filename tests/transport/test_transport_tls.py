@@ -9,7 +9,7 @@ import pytest
 
 from device_app.core.errors import ConfigurationError, TransportError
 from device_app.core.http import Request
-from device_app.transport import HttpTransport, _tls_context
+from device_app.engine.transport import HttpTransport, _tls_context
 
 from .conftest import ServerFactory
 from .servers import Captured, CertFactory, Conn, respond

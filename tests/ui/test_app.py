@@ -11,11 +11,11 @@ from typing import Any
 import pygame
 import pytest
 
-from device_app.boards import load_board
 from device_app.core.errors import TransportError
+from device_app.hardware.boards import load_board
+from device_app.tv.app import App
+from device_app.tv.eventlog import EventLog
 from device_app.ui import viewmodel as vm
-from device_app.ui.app import App
-from device_app.ui.eventlog import EventLog
 
 from .fakes import CODE, FakeEvent, FakeSession
 

@@ -10,9 +10,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from device_app.boards import BOARD_DIR
 from device_app.cli import main
-from device_app.ui import screenshot
+from device_app.hardware.boards import BOARD_DIR
+from device_app.tv import screenshot
 
 
 def test_screenshot_writes_a_png_with_a_readable_qr(

@@ -9,8 +9,8 @@ from pathlib import Path
 import pygame
 import pytest
 
-from device_app.boards import load_board
-from device_app.ui.screenshot import render_sample
+from device_app.hardware.boards import load_board
+from device_app.tv.screenshot import render_sample
 
 GOLDEN = Path(__file__).parent / "golden" / "activation-desktop-en.png"
 # Share of pixels allowed to differ by more than a little (anti-aliasing of glyph edges).

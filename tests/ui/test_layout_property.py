@@ -8,12 +8,12 @@ import pygame
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from device_app.boards import load_board
+from device_app.hardware.boards import load_board
+from device_app.tv.screenshot import sample_controller
 from device_app.ui import i18n, themes
 from device_app.ui import viewmodel as vm
 from device_app.ui.fonts import Fonts
 from device_app.ui.render import Renderer
-from device_app.ui.screenshot import sample_controller
 
 from .test_render import check_geometry
 

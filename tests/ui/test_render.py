@@ -11,8 +11,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from device_app.boards import Board, list_boards, load_board
-from device_app.ui import i18n, layout, screenshot, themes
+from device_app.hardware.boards import Board, list_boards, load_board
+from device_app.tv import screenshot
+from device_app.ui import i18n, layout, themes
 from device_app.ui import viewmodel as vm
 from device_app.ui.fonts import Fonts
 from device_app.ui.render import Insets, Renderer

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from device_app.tv.speech import Speaker, spoken_text
 from device_app.ui import i18n
-from device_app.ui.speech import Speaker, spoken_text
 
 
 class FakeProc:
@@ -65,7 +65,7 @@ def test_speaker_runs_espeak_without_waiting_and_never_in_argv() -> None:
 
 def test_without_espeak_one_log_line(caplog: pytest.LogCaptureFixture) -> None:
     s = Speaker("en", which=lambda name: None)
-    with caplog.at_level(logging.INFO, logger="device_app.ui.speech"):
+    with caplog.at_level(logging.INFO, logger="device_app.tv.speech"):
         assert not s.say("x")
         assert not s.say("y")
     assert len([r for r in caplog.records if "espeak-ng" in r.getMessage()]) == 1

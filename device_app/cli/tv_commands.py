@@ -8,8 +8,8 @@ import os
 import sys
 from typing import Any
 
-from device_app.exitcodes import CONFIGURATION as EXIT_CONFIGURATION
-from device_app.exitcodes import OK as EXIT_OK
+from device_app.cli.exitcodes import CONFIGURATION as EXIT_CONFIGURATION
+from device_app.cli.exitcodes import OK as EXIT_OK
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ def _fail(message: str, code: int) -> int:
 
 
 def _load_board(name: str) -> Any:
-    from device_app.boards import load_board
+    from device_app.hardware.boards import load_board
 
     return load_board(name)
 
@@ -31,9 +31,9 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     """Render one screen with sample data to a PNG, off-screen."""
     os.environ["SDL_VIDEODRIVER"] = "dummy"  # never open a window for a screenshot
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-    from device_app.boards import BoardError
+    from device_app.hardware.boards import BoardError
+    from device_app.tv.screenshot import save_screenshot
     from device_app.ui import i18n, themes
-    from device_app.ui.screenshot import save_screenshot
     from device_app.ui.viewmodel import SCREENS
 
     try:
@@ -70,9 +70,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the TV app on a board until the window closes or SIGTERM."""
     import time
 
-    from device_app.boards import BoardError
+    from device_app.hardware.boards import BoardError
+    from device_app.tv.eventlog import EventLog
     from device_app.ui import themes
-    from device_app.ui.eventlog import EventLog
 
     try:
         board = _load_board(args.board)
@@ -88,10 +88,12 @@ def cmd_run(args: argparse.Namespace) -> int:
                 EXIT_CONFIGURATION,
             )
         events.write({"event": "start", "board": board.name, "pid": os.getpid()})
-    from device_app.cli_support import make_session
+    from device_app.engine.wiring import make_session
 
-    session = make_session(args, board)  # bad provider flags raise; the CLI reports them
-    from device_app.ui.app import App
+    session = make_session(  # bad provider flags raise; the CLI reports them
+        args, default_store=board.token_store, device_name=board.device_name
+    )
+    from device_app.tv.app import App
 
     try:
         app = App(
@@ -99,7 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     except themes.ThemeError as e:
         return _fail(str(e), EXIT_CONFIGURATION)
-    from device_app.display import DisplayError
+    from device_app.hardware.display import DisplayError
 
     try:
         return app.run(max_seconds=args.exit_after)
@@ -125,7 +127,7 @@ def register(subparsers: Any) -> None:
         help="quit after this many seconds (benchmarks, demos)",
     )
     try:
-        from device_app.config import add_provider_arguments
+        from device_app.engine.config import add_provider_arguments
     except ImportError:  # pragma: no cover - config ships with the package
         pass
     else:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import pygame
 
-from device_app.input.keymap import sdl_key_code, sdl_part
+from device_app.hardware.input.keymap import sdl_key_code, sdl_part
 
 
 class KeyboardSource:

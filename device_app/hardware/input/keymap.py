@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
-from device_app.input.actions import ALL_ACTIONS
+from device_app.hardware.input.actions import ALL_ACTIONS
 
 DEFAULT_KEYMAP_FILE = Path(__file__).resolve().parent / "default_keymap.toml"
 UNBIND = "none"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pygame
 
-from device_app.boards import Board
-from device_app.display.base import Display, new_panel, start_video
-from device_app.display.drm import select_kmsdrm_card
-from device_app.display.rotation import panel_size
+from device_app.hardware.boards import Board
+from device_app.hardware.display.base import Display, new_panel, start_video
+from device_app.hardware.display.drm import select_kmsdrm_card
+from device_app.hardware.display.rotation import panel_size
 
 
 class WindowDisplay(Display):

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pygame
 
-from device_app.display.rotation import panel_size, point_to_logical
-from device_app.input.actions import ALL_ACTIONS
+from device_app.hardware.display.rotation import panel_size, point_to_logical
+from device_app.hardware.input.actions import ALL_ACTIONS
 
 RectLike = pygame.Rect | tuple[int, int, int, int]
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-from device_app.boards import Board
-from device_app.display.base import Display, DisplayError
+from device_app.hardware.boards import Board
+from device_app.hardware.display.base import Display, DisplayError
 
 __all__ = ["Display", "DisplayError", "open_display"]
 
@@ -36,13 +36,13 @@ def open_display(
     Raises :class:`DisplayError` with a message saying what to fix.
     """
     if offscreen or board.display == "offscreen":
-        from device_app.display.sdl_window import OffscreenDisplay
+        from device_app.hardware.display.sdl_window import OffscreenDisplay
 
         return OffscreenDisplay(board)
     if board.display == "framebuffer":
-        from device_app.display.framebuffer import FramebufferDisplay
+        from device_app.hardware.display.framebuffer import FramebufferDisplay
 
         return FramebufferDisplay(board, framebuffer, sysfs_root)
-    from device_app.display.sdl_window import WindowDisplay
+    from device_app.hardware.display.sdl_window import WindowDisplay
 
     return WindowDisplay(board, sysfs_root)

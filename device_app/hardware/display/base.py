@@ -8,7 +8,12 @@ from collections.abc import Sequence
 
 import pygame
 
-from device_app.display.rotation import blit_rotated, clip_rects, panel_size, point_to_logical
+from device_app.hardware.display.rotation import (
+    blit_rotated,
+    clip_rects,
+    panel_size,
+    point_to_logical,
+)
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from device_app.input.keymap import KeymapError, layer_keymap
+from device_app.assets import BOARD_DIR, THEME_DIR
+from device_app.hardware.input.keymap import KeymapError, layer_keymap
 
-BOARD_DIR = Path(__file__).resolve().parent.parent / "board_configs"
-THEME_DIR = Path(__file__).resolve().parent.parent / "ui_assets" / "themes"
 _LOCALE = re.compile(r"^([a-z]{2,3}([_-][A-Za-z]{2,4})?)?$")  # "", "it", "pt_BR", "zh-Hant"
 
 ROTATIONS = (0, 90, 180, 270)
@@ -82,7 +81,7 @@ class Board:
     theme: str = "dark"
     locale: str = ""  # "" = from the environment (LANGUAGE, LC_ALL, LC_MESSAGES, LANG)
     device_name: str = "Living-room TV"
-    # The effective keymap: the default keymap (device_app/input/default_keymap.toml) with the
+    # The effective keymap: the default keymap (hardware/input/default_keymap.toml) with the
     # board's [keymap] table layered on top. Key name (SDL or evdev) -> action id.
     keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(layer_keymap({})))
     input_sources: tuple[str, ...] = ("keyboard",)

@@ -6,9 +6,10 @@ import argparse
 import sys
 from typing import Any, TextIO
 
-from device_app.boards import BOARD_DIR, Board, BoardError, load_board
-from device_app.exitcodes import CONFIGURATION as EXIT_BAD_BOARD
-from device_app.exitcodes import OK as EXIT_OK
+from device_app.assets import BOARD_DIR
+from device_app.cli.exitcodes import CONFIGURATION as EXIT_BAD_BOARD
+from device_app.cli.exitcodes import OK as EXIT_OK
+from device_app.hardware.boards import Board, BoardError, load_board
 
 
 def _describe(b: Board) -> str:

@@ -37,11 +37,11 @@ from device_app.core.flow import DeviceFlow
 from device_app.core.http import Request, Response
 from device_app.core.profile import Profile
 from device_app.core.sanitize import check_uri
-from device_app.logging_setup import register_secret
-from device_app.runner import run_flow
-from device_app.token_store import TokenStore, TokenStoreError
+from device_app.engine.logging_setup import register_secret
+from device_app.engine.runner import run_flow
+from device_app.engine.token_store import TokenStore, TokenStoreError
 
-log = logging.getLogger("device_app.session")
+log = logging.getLogger("device_app.engine.session")
 
 Transport = Callable[[Request], Response]
 

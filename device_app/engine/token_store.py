@@ -40,8 +40,8 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager, suppre
 from pathlib import Path
 from typing import Any
 
-from device_app import fsutil
 from device_app.core.errors import DeviceAppError, UsageError
+from device_app.engine import private_files as fsutil
 
 log = logging.getLogger(__name__)
 

@@ -27,14 +27,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pygame
 
+from device_app.tv.eventlog import EventLog
+from device_app.tv.speech import Speaker, spoken_text
 from device_app.ui import controller as ctl
 from device_app.ui import i18n, themes
-from device_app.ui.eventlog import EventLog
 from device_app.ui.render import Insets, Renderer
-from device_app.ui.speech import Speaker, spoken_text
 
 if TYPE_CHECKING:
-    from device_app.boards import Board
+    from device_app.hardware.boards import Board
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class FlowEventLike(Protocol):
 
 
 class SessionLike(Protocol):
-    """The session the CLI builds (``device_app.session.Session``)."""
+    """The session the CLI builds (``device_app.engine.session.Session``)."""
 
     device_name: str
 
@@ -66,7 +66,7 @@ class SessionLike(Protocol):
 
 
 class DisplayLike(Protocol):
-    """What the app needs of ``device_app.display.Display``."""
+    """What the app needs of ``device_app.hardware.display.Display``."""
 
     surface: pygame.Surface
 
@@ -104,7 +104,7 @@ def _log_failure(what: str, exc: BaseException) -> None:
 
 def _reauth_class() -> type[BaseException]:
     try:
-        from device_app.session import ReauthRequired
+        from device_app.engine.session import ReauthRequired
     except ImportError:  # pragma: no cover - the session module ships with the package
 
         class ReauthRequired(Exception):  # type: ignore[no-redef]
@@ -114,7 +114,7 @@ def _reauth_class() -> type[BaseException]:
 
 
 class _FallbackDisplay:
-    """pygame.display directly, for when device_app.display is not available."""
+    """pygame.display directly, for when device_app.hardware.display is not available."""
 
     def __init__(self, board: Board) -> None:
         pygame.display.init()
@@ -130,11 +130,11 @@ class _FallbackDisplay:
 
 
 def open_display(board: Board, offscreen: bool = False) -> DisplayLike:
-    """The board's display (device_app.display), or plain pygame.display if that is missing."""
+    """The board's display (hardware.display), or plain pygame.display if that is missing."""
     try:
-        from device_app.display import open_display as open_board_display
+        from device_app.hardware.display import open_display as open_board_display
     except ImportError:
-        log.warning("device_app.display is not available; using a plain pygame window")
+        log.warning("device_app.hardware.display is not available; using a plain pygame window")
         return _FallbackDisplay(board)
     display: DisplayLike = open_board_display(board, offscreen=offscreen)
     return display
@@ -327,7 +327,7 @@ class App:
 
     def _systemd(self) -> Any:
         try:
-            from device_app.systemd_notify import Notifier
+            from device_app.hardware.systemd_notify import Notifier
         except ImportError:  # pragma: no cover - ships with the package
             return None
         return Notifier()
@@ -336,9 +336,9 @@ class App:
         if "keyboard" not in self.board.input_sources:
             return None
         try:
-            from device_app.input.keyboard import KeyboardSource
+            from device_app.hardware.input.keyboard import KeyboardSource
         except ImportError:
-            log.warning("device_app.input.keyboard is missing: keys are ignored")
+            log.warning("device_app.hardware.input.keyboard is missing: keys are ignored")
             return None
         return KeyboardSource(self.board.keymap)
 
@@ -346,9 +346,9 @@ class App:
         if not any(s in self.board.input_sources for s in ("evdev", "scripted")):
             return None
         try:
-            from device_app.input.hub import InputHub
+            from device_app.tv.input_hub import InputHub
         except ImportError:
-            log.warning("device_app.input.hub is missing: remote keys are ignored")
+            log.warning("device_app.tv.input_hub is missing: remote keys are ignored")
             return None
         return InputHub(self.board, self.post_action)
 

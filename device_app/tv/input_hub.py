@@ -12,9 +12,9 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from device_app.boards import Board
-from device_app.input.evdev_source import SDL_BLIND_KEYS, DeviceLike, EvdevSource
-from device_app.input.scripted import ScriptedSource, ScriptError, load_script
+from device_app.hardware.boards import Board
+from device_app.hardware.input.evdev_source import SDL_BLIND_KEYS, DeviceLike, EvdevSource
+from device_app.hardware.input.scripted import ScriptedSource, ScriptError, load_script
 
 log = logging.getLogger(__name__)
 

@@ -43,7 +43,7 @@ from device_app.core.http import Request, Response
 if TYPE_CHECKING:
     from urllib3._base_connection import BaseHTTPConnection
 
-log = logging.getLogger("device_app.transport")
+log = logging.getLogger("device_app.engine.transport")
 
 
 # Defaults. 5 s to connect covers Linux's first two SYN retransmissions (sent after 1 s and

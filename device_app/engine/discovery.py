@@ -41,7 +41,7 @@ from device_app.core.errors import (
 )
 from device_app.core.http import Request, Response
 
-log = logging.getLogger("device_app.discovery")
+log = logging.getLogger("device_app.engine.discovery")
 
 
 Transport = Callable[[Request], Response]

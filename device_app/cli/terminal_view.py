@@ -37,7 +37,7 @@ class TerminalView:
             say("    %s" % p["user_code"])
             say()
             if self.qr:
-                from device_app.termqr import render_terminal
+                from device_app.cli.termqr import render_terminal
 
                 say("Or scan this QR code:")
                 say(render_terminal(target, colour=sys.stdout.isatty()))

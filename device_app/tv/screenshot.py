@@ -18,7 +18,7 @@ from device_app.ui.render import Insets, Renderer
 if TYPE_CHECKING:
     import pygame
 
-    from device_app.boards import Board
+    from device_app.hardware.boards import Board
 
 SAMPLE_CODE = {
     "user_code": "WDJB-MJHT",  # RFC 8628 §3.2's example code

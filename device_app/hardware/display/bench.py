@@ -1,4 +1,4 @@
-"""Measure what ``present()`` costs per board: ``python -m device_app.display.bench``.
+"""Measure what ``present()`` costs per board: ``python -m device_app.hardware.display.bench``.
 
 Runs off-screen (and into a temporary file standing in for the framebuffer), so it works on a
 build machine and on a Pi over SSH while the service is stopped.
@@ -13,8 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from device_app.boards import Board, load_board
-from device_app.display import Display, open_display
+from device_app.hardware.boards import Board, load_board
+from device_app.hardware.display import Display, open_display
 
 
 def _per_call_ms(d: Display, rects: list[tuple[int, int, int, int]] | None, n: int) -> float:

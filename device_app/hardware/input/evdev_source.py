@@ -26,8 +26,8 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, Protocol, cast
 
-from device_app.input.keymap import evdev_code, evdev_part
-from device_app.input.threaded import ThreadedSource
+from device_app.hardware.input.keymap import evdev_code, evdev_part
+from device_app.hardware.input.threaded import ThreadedSource
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from typing import Any, cast
 
 import pygame
 
-from device_app.boards import Board
-from device_app.display.base import Display, DisplayError, start_video
-from device_app.display.rotation import panel_size
+from device_app.hardware.boards import Board
+from device_app.hardware.display.base import Display, DisplayError, start_video
+from device_app.hardware.display.rotation import panel_size
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from device_app.core.profile import CLIENT_AUTH, ENDPOINT_NAMES, Profile, build_
 from device_app.core.providers import PROVIDERS
 from device_app.core.sanitize import check_uri
 
-log = logging.getLogger("device_app.config")
+log = logging.getLogger("device_app.engine.config")
 
 SECRET_ENV = "DEVICE_APP_CLIENT_SECRET"  # noqa: S105 - the name of a variable, not a secret
 DEFAULT_STORE = "~/.local/state/device-app"
@@ -241,7 +241,7 @@ def resolve_profile(settings: Settings, transport: Any, cache_dir: Path | None) 
     need = [ep for ep in ("device_authorization", "token") if ep not in settings.endpoints]
     # settings_from_args has checked the client ID and that an issuer is there when needed.
     if settings.discovery != "none" and need and settings.issuer:
-        from device_app.discovery import discover
+        from device_app.engine.discovery import discover
 
         try:
             metadata = discover(

@@ -1,7 +1,7 @@
 """The ``device-app`` command line: sign in, inspect, use and drop the device's tokens.
 
 Every failure ends in one line on stderr that says what to fix, and a documented exit code
-(device_app/exitcodes.py); a traceback appears only with ``--debug``.
+(device_app/cli/exitcodes.py); a traceback appears only with ``--debug``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ import webbrowser
 from collections.abc import Sequence
 from typing import Any
 
-from device_app import __version__, exitcodes
-from device_app.config import add_provider_arguments
+from device_app import __version__
+from device_app.cli import exitcodes
+from device_app.cli.terminal_view import TerminalView, say
 from device_app.core import events as ev
 from device_app.core.errors import (
     ConfigurationError,
@@ -29,8 +30,8 @@ from device_app.core.errors import (
 )
 from device_app.core.events import Event
 from device_app.core.providers import PROVIDERS
-from device_app.logging_setup import redact, setup_logging
-from device_app.terminal_view import TerminalView, say
+from device_app.engine.config import add_provider_arguments
+from device_app.engine.logging_setup import redact, setup_logging
 
 log = logging.getLogger("device_app.cli")
 
@@ -73,7 +74,7 @@ def _final_exit(final: Event) -> int:
 
 
 def cmd_login(args: argparse.Namespace) -> int:
-    from device_app.cli_support import make_session
+    from device_app.engine.wiring import make_session
 
     session = make_session(args)
     session.profile  # noqa: B018 - discovery now, so a bad issuer is one line, not an event
@@ -138,7 +139,7 @@ def _greet(session: Any) -> None:
         log.info("no user details: %s", e)
         return
     from device_app.core.sanitize import clean_text
-    from device_app.session import display_name
+    from device_app.engine.session import display_name
 
     name = display_name(user)
     if name:
@@ -147,13 +148,13 @@ def _greet(session: Any) -> None:
 
 # --------------------------------------------------------------------------- others
 def cmd_status(args: argparse.Namespace) -> int:
-    from device_app.cli_support import make_session
+    from device_app.engine.wiring import make_session
 
     status = make_session(args).status()
     if args.json:
         print(json.dumps(status), flush=True)
     elif status["signed_in"]:
-        from device_app.session import display_name
+        from device_app.engine.session import display_name
 
         who = display_name(status["user"])
         say("Signed in%s." % (" as %s" % who if who else ""))
@@ -173,7 +174,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from device_app.cli_support import make_session
+    from device_app.engine.wiring import make_session
 
     token = make_session(args).access_token(min_ttl=args.min_ttl)
     print(token, flush=True)
@@ -181,7 +182,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_call(args: argparse.Namespace) -> int:
-    from device_app.cli_support import make_session
+    from device_app.engine.wiring import make_session
 
     response = make_session(args).call(args.url, method=args.method)
     body = response.body.decode("utf-8", "replace")
@@ -197,7 +198,7 @@ def cmd_call(args: argparse.Namespace) -> int:
 
 
 def cmd_logout(args: argparse.Namespace) -> int:
-    from device_app.cli_support import make_session
+    from device_app.engine.wiring import make_session
 
     revoked = make_session(args).logout()
     say(
@@ -268,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("providers", help="list the shipped provider profiles")
     p.set_defaults(func=cmd_providers)
 
-    for module in ("device_app.ui.commands", "device_app.board_commands"):
+    for module in ("device_app.cli.tv_commands", "device_app.cli.board_commands"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError as e:  # a part not installed (e.g. pygame missing)
@@ -279,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _exit_for(error: BaseException) -> int:
-    from device_app.session import ReauthRequired
+    from device_app.engine.session import ReauthRequired
 
     if isinstance(error, ReauthRequired):
         return exitcodes.NOT_SIGNED_IN
@@ -290,8 +291,8 @@ def _exit_for(error: BaseException) -> int:
     if isinstance(error, ProtocolError):
         category = getattr(error, "category", None)
         return exitcodes.CONFIGURATION if category == "configuration" else exitcodes.PROTOCOL
-    from device_app.boards import BoardError
-    from device_app.token_store import TokenStoreError
+    from device_app.engine.token_store import TokenStoreError
+    from device_app.hardware.boards import BoardError
 
     if isinstance(error, (TokenStoreError, BoardError)):
         return exitcodes.CONFIGURATION

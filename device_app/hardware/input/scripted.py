@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from device_app.input.actions import ALL_ACTIONS
-from device_app.input.threaded import ThreadedSource
+from device_app.hardware.input.actions import ALL_ACTIONS
+from device_app.hardware.input.threaded import ThreadedSource
 
 
 class ScriptError(ValueError):

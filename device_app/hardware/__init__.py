@@ -1,0 +1,1 @@
+"""The TV's hardware platform: board files, display back ends, remote input, systemd."""
