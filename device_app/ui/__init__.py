@@ -1,8 +1,8 @@
 """The TV activation screen: view-model, screen logic, layout and pygame rendering.
 
-Pure parts (no pygame, no clock): ``text``, ``viewmodel``, ``controller``, ``layout``
-(given a text measurer), ``themes``, ``i18n``. Drawing: ``fonts``, ``qr``, ``render``.
-Running: ``app``, ``speech``, ``eventlog``, ``screenshot``, ``commands``.
+Pure parts (no pygame, no clock): ``text``, ``viewmodel``, ``controller``, ``messages``,
+``layout`` (given a text measurer), ``themes``, ``i18n``. Drawing: ``fonts``, ``qr``,
+``render``. The component another program embeds: ``component.ActivationScreen``.
 """
 
 import os

@@ -175,6 +175,10 @@ class Renderer:
             dirty.append(self._draw_box(box))
         return dirty
 
+    def invalidate(self) -> None:
+        """Repaint the whole surface at the next render (something else drew on it)."""
+        self._key = None
+
     def boxes(self) -> list[lay.Box]:
         """The boxes as last drawn (dynamic ones with their current text)."""
         return list(self._boxes.values())

@@ -1,0 +1,87 @@
+"""What a host tells the activation screen: the results of the commands it carried out.
+
+The controller asks for work with :class:`~device_app.ui.controller.Command` objects
+(login, userinfo, logout ...). Whoever does the work (the TV app's worker threads, a game's
+own loop) answers with one of these values, carrying the command's generation number so
+that a late answer to a cancelled command changes nothing. ``apply`` hands it on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from device_app.ui.controller import Controller
+
+
+@dataclass(frozen=True)
+class FlowUpdate:
+    """A flow event (its public fields) from the login started with ``gen``."""
+
+    gen: int
+    kind: str
+    public: Mapping[str, Any] = field(default_factory=dict)
+    final: bool = False
+
+    def apply(self, controller: Controller, now: float) -> None:
+        controller.on_flow_event(self.gen, self.kind, self.public, now, final=self.final)
+
+
+@dataclass(frozen=True)
+class LoginFailed:
+    """The login raised instead of ending with an event."""
+
+    gen: int
+    category: str
+    error: str
+
+    def apply(self, controller: Controller, now: float) -> None:
+        controller.on_login_failed(self.gen, self.category, self.error, now)
+
+
+@dataclass(frozen=True)
+class UserInfoArrived:
+    """The account details from the userinfo call started with ``gen``."""
+
+    gen: int
+    info: Mapping[str, Any]
+
+    def apply(self, controller: Controller, now: float) -> None:
+        controller.on_userinfo(self.gen, self.info, now)
+
+
+@dataclass(frozen=True)
+class UserInfoFailed:
+    """userinfo raised: ``reauth`` when the device must be authorized again."""
+
+    gen: int
+    reauth: bool
+    category: str = ""
+    error: str = ""
+
+    def apply(self, controller: Controller, now: float) -> None:
+        controller.on_userinfo_failed(self.gen, self.reauth, self.category, self.error, now)
+
+
+@dataclass(frozen=True)
+class SignedOut:
+    """logout finished (local tokens are gone whatever the server said)."""
+
+    gen: int
+
+    def apply(self, controller: Controller, now: float) -> None:
+        controller.on_signed_out(self.gen, now)
+
+
+@dataclass(frozen=True)
+class Action:
+    """A named remote/keyboard action (device_app.hardware.input.actions)."""
+
+    name: str
+
+    def apply(self, controller: Controller, now: float) -> None:
+        controller.on_action(self.name, now)
+
+
+Message = FlowUpdate | LoginFailed | UserInfoArrived | UserInfoFailed | SignedOut | Action
