@@ -9,4 +9,4 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet -e '.[simulator]'
-exec .venv/bin/python -m simulator.demo "$@"
+exec .venv/bin/python -m device_app_simulator.demo "$@"
