@@ -8,6 +8,7 @@ import os
 import shutil
 import stat
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -126,8 +127,14 @@ def test_install_upgrade_uninstall(dist: Dist, newer_wheels: Path, tmp_path: Pat
     assert not (root / "var/lib/device-app").exists()
 
 
-def test_dry_run_as_an_ordinary_user_on_any_machine(dist: Dist, tmp_path: Path) -> None:
-    tmp_path.chmod(0o755)
+def test_dry_run_as_an_ordinary_user_on_any_machine(dist: Dist) -> None:
+    # pytest's temporary folders are root's only (0700): this one is for "nobody" to read.
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp).chmod(0o755)
+        _dry_run_as_nobody(dist, Path(tmp))
+
+
+def _dry_run_as_nobody(dist: Dist, tmp_path: Path) -> None:
     model = tmp_path / "model"
     model.write_bytes(b"")
     env = {
