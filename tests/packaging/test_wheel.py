@@ -77,6 +77,7 @@ def test_the_wheel_holds_our_names_only_and_every_asset(dist: Dist) -> None:
     shipped = {
         "device_app/py.typed",
         "device_app/hardware/input/default_keymap.toml",
+        *(str(p.relative_to(ROOT)) for p in (ROOT / "device_app").rglob("*.pyi")),
         *(f"device_app/board_configs/{b}.toml" for b in BOARDS),
         *(
             "device_app/ui_assets/" + str(p.relative_to(ROOT / "ui_assets"))
