@@ -94,8 +94,8 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON line")
     args = ap.parse_args()
 
-    from simulator.config import SimulatorConfig
-    from simulator.server import start_server
+    from device_app_simulator.config import SimulatorConfig
+    from device_app_simulator.server import start_server
 
     with tempfile.TemporaryDirectory(prefix="bench-screen-") as tmpdir:
         tmp = Path(tmpdir)

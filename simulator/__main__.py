@@ -1,4 +1,4 @@
-"""Entry point for ``python -m simulator``."""
+"""Entry point for ``python -m device_app_simulator``."""
 
 import sys
 

@@ -1,4 +1,4 @@
-"""``python -m simulator serve``: run the simulator in the foreground."""
+"""``python -m device_app_simulator serve``: run the simulator in the foreground."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="python -m simulator", description="Local OAuth 2.0 device-flow authorization server."
+        prog="python -m device_app_simulator",
+        description="Local OAuth 2.0 device-flow authorization server.",
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     serve = sub.add_parser(

@@ -29,7 +29,7 @@ def default_db_path(dialect: str) -> Path:
 
 @dataclass(frozen=True)
 class SimulatorConfig:
-    """Settings for :func:`simulator.server.start_server`."""
+    """Settings for :func:`device_app_simulator.server.start_server`."""
 
     dialect: str = "standard"
     host: str = "127.0.0.1"

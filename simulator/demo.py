@@ -1,6 +1,6 @@
 """The one-command demo: a local authorization server, the TV app, and a simulated phone.
 
-    python -m simulator.demo [--dialect auth0] [--approve-after 5] [--deny] [--no-phone]
+    python -m device_app_simulator.demo [--dialect auth0] [--approve-after 5] [--deny] [--no-phone]
                              [--terminal | --window] [--lan] [--user bob]
 
 What happens: the simulator starts on loopback; the device asks it for a code and shows it
@@ -174,7 +174,7 @@ def run_window(session: Session, phone: Phone | None, board_name: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m simulator.demo",
+        prog="python -m device_app_simulator.demo",
         description="Watch the whole device flow: local server, TV app, simulated phone.",
     )
     p.add_argument("--dialect", default="standard", choices=sorted(DIALECTS))

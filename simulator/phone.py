@@ -1,6 +1,6 @@
 """The simulated phone: does over real HTTP what a person does on the verification page.
 
-from simulator.phone import approve
+from device_app_simulator.phone import approve
 approve(event["verification_uri_complete"] or event["verification_uri"], user_code)
 """
 

@@ -1,6 +1,6 @@
 """Screenshots of the verification pages at phone size (390x844), for the docs.
 
-    python -m simulator.screenshot_page [--out docs/screenshots]
+    python -m device_app_simulator.screenshot_page [--out docs/screenshots]
 
 Needs Playwright and Debian's /usr/bin/chromium (or CHROMIUM=/path/to/chrome).
 """
@@ -85,7 +85,7 @@ def capture(out_dir: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m simulator.screenshot_page")
+    parser = argparse.ArgumentParser(prog="python -m device_app_simulator.screenshot_page")
     parser.add_argument("--out", default="docs/screenshots", type=Path)
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():

@@ -6,10 +6,10 @@ import argparse
 import sys
 from typing import Any, TextIO
 
-from device_app.assets import BOARD_DIR
+from device_app.assets import BOARD_DIR, toml_files
 from device_app.cli.exitcodes import CONFIGURATION as EXIT_BAD_BOARD
 from device_app.cli.exitcodes import OK as EXIT_OK
-from device_app.hardware.boards import Board, BoardError, load_board
+from device_app.hardware.boards import Board, BoardError, load_board, read_board
 
 
 def _describe(b: Board) -> str:
@@ -26,9 +26,9 @@ def cmd_boards(
     out = out or sys.stdout
     err = err or sys.stderr
     status = EXIT_OK
-    for path in sorted(BOARD_DIR.glob("*.toml")):
+    for path in toml_files(BOARD_DIR):
         try:
-            board = load_board(str(path))
+            board = read_board(path)
         except BoardError as e:
             err.write(f"{e}\n")
             status = EXIT_BAD_BOARD

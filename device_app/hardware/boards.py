@@ -10,11 +10,12 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from device_app.assets import BOARD_DIR, THEME_DIR
+from device_app.assets import BOARD_DIR, THEME_DIR, stem, toml_files
 from device_app.hardware.input.keymap import KeymapError, layer_keymap
 
 _LOCALE = re.compile(r"^([a-z]{2,3}([_-][A-Za-z]{2,4})?)?$")  # "", "it", "pt_BR", "zh-Hant"
@@ -210,12 +211,8 @@ def _check_values(v: dict[str, Any], source: str) -> None:
     if "scripted" in v.get("input_sources", ()) and not v.get("input_script"):
         raise BoardError(f'{source}: input_sources has "scripted" but input_script is not set')
     theme = v.get("theme", "dark")
-    if (
-        not theme.endswith(".toml")
-        and THEME_DIR.is_dir()
-        and not (THEME_DIR / f"{theme}.toml").is_file()
-    ):
-        known = ", ".join(sorted(p.stem for p in THEME_DIR.glob("*.toml")))
+    if not theme.endswith(".toml") and not (THEME_DIR / f"{theme}.toml").is_file():
+        known = ", ".join(stem(f) for f in toml_files(THEME_DIR))
         raise BoardError(
             f"{source}: theme {theme!r} is not a bundled theme (expected one of: "
             f"{known}, or a path to a theme .toml file)"
@@ -257,7 +254,7 @@ def parse_board(data: Mapping[str, Any], source: str) -> Board:
     return Board(source=source, **v)
 
 
-def board_path(name_or_path: str) -> Path:
+def board_path(name_or_path: str) -> Traversable:
     """A board name (``desktop``) or a path to a TOML file."""
     p = Path(name_or_path)
     if p.suffix == ".toml" or "/" in name_or_path:
@@ -267,11 +264,15 @@ def board_path(name_or_path: str) -> Path:
 
 def load_board(name_or_path: str) -> Board:
     """Load and validate one board by name or path."""
-    path = board_path(name_or_path)
+    return read_board(board_path(name_or_path))
+
+
+def read_board(path: Traversable) -> Board:
+    """Load and validate one board file (a shipped one or a path)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        known = ", ".join(b.stem for b in sorted(BOARD_DIR.glob("*.toml")))
+        known = ", ".join(stem(b) for b in toml_files(BOARD_DIR))
         raise BoardError(f"{path}: no such board file (known boards: {known})") from None
     except OSError as e:
         raise BoardError(f"{path}: cannot read: {e.strerror}") from None
@@ -286,4 +287,4 @@ def load_board(name_or_path: str) -> Board:
 
 def list_boards() -> list[Board]:
     """Every board shipped in ``board_configs/``."""
-    return [load_board(str(p)) for p in sorted(BOARD_DIR.glob("*.toml"))]
+    return [read_board(p) for p in toml_files(BOARD_DIR)]

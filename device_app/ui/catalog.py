@@ -116,7 +116,9 @@ def source_files() -> list[Path]:
 
 
 def po_files() -> list[Path]:
-    """Every catalogue source in ui_assets/locale."""
+    """Every catalogue source in ui_assets/locale (none in an installed wheel: it ships the .mo)."""
+    if not isinstance(LOCALE_DIR, Path):  # imported from a zip: no sources, nothing to write
+        return []
     return sorted(LOCALE_DIR.glob("*/LC_MESSAGES/%s.po" % DOMAIN))
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
 import pygame
 
-from device_app.assets import FONT_DIR
+from device_app.assets import FONT_DIR, file_path
 
 # DejaVu (Debian fonts-dejavu-core 2.37): the mono face tells 0 from O (dotted zero) and
 # 1 / I / l apart (serifs and tails), which matters for a code typed by hand.
@@ -20,7 +20,7 @@ FILES = {
 class Fonts:
     """pygame fonts by role and pixel size; implements ``layout.Measurer``."""
 
-    def __init__(self, font_dir: Path = FONT_DIR) -> None:
+    def __init__(self, font_dir: Traversable = FONT_DIR) -> None:
         if not pygame.font.get_init():
             pygame.font.init()
         self._dir = font_dir
@@ -32,7 +32,7 @@ class Fonts:
         key = (role, max(4, size))
         font = self._fonts.get(key)
         if font is None:
-            font = pygame.font.Font(self._dir / FILES[role], key[1])
+            font = pygame.font.Font(file_path(self._dir / FILES[role]), key[1])
             self._fonts[key] = font
         return font
 

@@ -6,6 +6,7 @@ import gettext
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 
 from device_app.assets import LOCALE_DIR
 
@@ -15,7 +16,14 @@ DEFAULT_LANGUAGE = "en"
 
 def available_languages() -> list[str]:
     """Languages with a compiled catalogue, sorted."""
-    return sorted(p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/%s.mo" % DOMAIN))
+    if not LOCALE_DIR.is_dir():
+        return []
+    return sorted(d.name for d in LOCALE_DIR.iterdir() if _catalogue(d.name).is_file())
+
+
+def _catalogue(language: str) -> Traversable:
+    """The compiled catalogue of a language (which may not exist)."""
+    return LOCALE_DIR / language / "LC_MESSAGES" / (DOMAIN + ".mo")
 
 
 def _lang_of(tag: str) -> str:
@@ -60,7 +68,13 @@ class Translator:
 
 def translator(language: str) -> Translator:
     """The translator for a language; English (the msgids) when there is no catalogue."""
-    catalog = gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
+    catalog: gettext.NullTranslations
+    try:
+        # Read through the resource, not by folder name: no real path is needed.
+        with _catalogue(language).open("rb") as f:
+            catalog = gettext.GNUTranslations(f)
+    except FileNotFoundError:
+        catalog = gettext.NullTranslations()
     return Translator(language, catalog)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, fields
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from device_app.assets import THEME_DIR
+from device_app.assets import THEME_DIR, stem, toml_files
 
 Colour = tuple[int, int, int]
 
@@ -51,12 +52,12 @@ def parse_colour(value: object, where: str) -> Colour:
 
 def available_themes() -> list[str]:
     """Names of the bundled themes."""
-    return sorted(p.stem for p in THEME_DIR.glob("*.toml"))
+    return [stem(f) for f in toml_files(THEME_DIR)]
 
 
 def load_theme(name: str) -> Theme:
     """Load a bundled theme by name (or a path to a .toml file)."""
-    path = Path(name) if name.endswith(".toml") else THEME_DIR / (name + ".toml")
+    path: Traversable = Path(name) if name.endswith(".toml") else THEME_DIR / (name + ".toml")
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError:
@@ -74,7 +75,7 @@ def load_theme(name: str) -> Theme:
     if missing:
         raise ThemeError("%s: missing colour %s" % (path, missing[0]))
     colours = {k: parse_colour(data[k], "%s: %s" % (path, k)) for k in _COLOUR_KEYS}
-    return Theme(name=str(data.get("name", path.stem)), **colours)
+    return Theme(name=str(data.get("name", stem(path))), **colours)
 
 
 def _linear(channel: int) -> float:

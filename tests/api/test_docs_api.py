@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator.phone import approve
-from simulator.server import SimulatorConfig, SimulatorServer, start_server
+from device_app_simulator.phone import approve
+from device_app_simulator.server import SimulatorConfig, SimulatorServer, start_server
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 TIMEOUT = 60.0  # s for an example's whole run on a busy shared machine

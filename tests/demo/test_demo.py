@@ -13,7 +13,15 @@ import pytest
 def test_demo_runs_end_to_end_in_the_terminal(dialect: str) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     r = subprocess.run(
-        [sys.executable, "-m", "simulator.demo", "--approve-after", "0.5", "--dialect", dialect],
+        [
+            sys.executable,
+            "-m",
+            "device_app_simulator.demo",
+            "--approve-after",
+            "0.5",
+            "--dialect",
+            dialect,
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -30,7 +38,7 @@ def test_demo_runs_end_to_end_in_the_terminal(dialect: str) -> None:
 def test_demo_deny_ends_with_the_declined_message() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     r = subprocess.run(
-        [sys.executable, "-m", "simulator.demo", "--approve-after", "0.5", "--deny"],
+        [sys.executable, "-m", "device_app_simulator.demo", "--approve-after", "0.5", "--deny"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from simulator.server import SimulatorConfig, SimulatorServer, start_server
+from device_app_simulator.server import SimulatorConfig, SimulatorServer, start_server
 
 from .harness import INTERVAL, Phone, ServerLog
 

@@ -1,7 +1,7 @@
 """The pieces every end-to-end test shares: the real engine against a real simulator.
 
 Nothing here is a fake. The simulator listens on 127.0.0.1, the engine talks to it through
-its own :class:`HttpTransport`, and the person on the phone is ``simulator.phone``, which
+its own :class:`HttpTransport`, and the person on the phone is ``device_app_simulator.phone``, which
 fills in the real verification, sign-in and consent pages over HTTP.
 
 Timing is measured twice: on the client, by :class:`Recorder` (a transport wrapper that
@@ -33,8 +33,8 @@ from device_app.core.providers import PROVIDERS
 from device_app.engine.session import Session
 from device_app.engine.token_store import TokenStore
 from device_app.engine.transport import HttpTransport
-from simulator.phone import PhoneResult, approve
-from simulator.server import SimulatorServer
+from device_app_simulator.phone import PhoneResult, approve
+from device_app_simulator.server import SimulatorServer
 
 # Every dialect of the simulator; each has a provider profile of the same name.
 DIALECTS = ("standard", "auth0", "google", "microsoft", "github", "keycloak", "okta")

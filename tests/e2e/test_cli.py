@@ -15,7 +15,7 @@ import pytest
 
 from device_app.cli import exitcodes
 from device_app.engine.token_store import TokenStore
-from simulator.phone import approve
+from device_app_simulator.phone import approve
 
 from .conftest import SimFactory
 from .harness import (

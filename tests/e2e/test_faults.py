@@ -18,7 +18,7 @@ import pytest
 
 from device_app.core.events import Event
 from device_app.engine.transport import DEFAULT_MAX_BODY, HttpTransport
-from simulator.server import SimulatorServer
+from device_app_simulator.server import SimulatorServer
 
 from .conftest import SimFactory
 from .harness import (

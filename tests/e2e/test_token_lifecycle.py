@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from device_app.engine.session import ReauthRequired, Session
-from simulator.server import SimulatorServer
+from device_app_simulator.server import SimulatorServer
 
 from .conftest import SimFactory
 from .harness import Phone, assert_demo_user, client_of, make_session, sign_in

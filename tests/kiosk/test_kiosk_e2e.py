@@ -25,10 +25,10 @@ from device_app.engine.session import Session
 from device_app.engine.token_store import TokenStore
 from device_app.engine.transport import HttpTransport
 from device_app.hardware.boards import load_board
-from simulator.config import SimulatorConfig
-from simulator.demo import demo_profile
-from simulator.phone import approve
-from simulator.server import start_server
+from device_app_simulator.config import SimulatorConfig
+from device_app_simulator.demo import demo_profile
+from device_app_simulator.phone import approve
+from device_app_simulator.server import start_server
 
 
 class Visitors(Session):

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from simulator.server import SimulatorConfig, SimulatorServer, start_server
+from device_app_simulator.server import SimulatorConfig, SimulatorServer, start_server
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 SCOPE = "openid profile email offline_access"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from simulator.screenshot_page import CHROMIUM, launch_chromium, phone_context
+from device_app_simulator.screenshot_page import CHROMIUM, launch_chromium, phone_context
 
 from .conftest import StartFn, device_authorize, poll
 

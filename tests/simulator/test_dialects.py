@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
-from simulator.phone import approve
+from device_app_simulator.phone import approve
 
 from .conftest import StartFn, device_authorize, poll, verification_url
 

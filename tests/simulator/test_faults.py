@@ -8,8 +8,8 @@ import time
 import pytest
 import requests
 
-from simulator.faults import FaultBoard, FaultError, parse_fault_args, validate_faults
-from simulator.phone import approve
+from device_app_simulator.faults import FaultBoard, FaultError, parse_fault_args, validate_faults
+from device_app_simulator.phone import approve
 
 from .conftest import StartFn, device_authorize, poll, verification_url
 

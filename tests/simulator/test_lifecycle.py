@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from simulator.phone import PhoneError, approve
+from device_app_simulator.phone import PhoneError, approve
 
 from .conftest import StartFn, device_authorize, poll, verification_url
 

@@ -7,7 +7,7 @@ import re
 import pytest
 import requests
 
-from simulator.phone import PhoneError, approve
+from device_app_simulator.phone import PhoneError, approve
 
 from .conftest import StartFn, device_authorize, poll, verification_url
 

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from simulator.cli import main
-from simulator.config import SimulatorConfig
-from simulator.dialects import DIALECTS, UserCodeShape
-from simulator.lan import pick_lan_address
-from simulator.ratelimit import RateLimiter
-from simulator.usercodes import generate_user_code, normalize_user_code
+from device_app_simulator.cli import main
+from device_app_simulator.config import SimulatorConfig
+from device_app_simulator.dialects import DIALECTS, UserCodeShape
+from device_app_simulator.lan import pick_lan_address
+from device_app_simulator.ratelimit import RateLimiter
+from device_app_simulator.usercodes import generate_user_code, normalize_user_code
 
 
 class FakeUDP:
@@ -138,7 +138,7 @@ def test_cli_serve_prints_urls(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "simulator",
+            "device_app_simulator",
             "serve",
             "--port",
             "0",

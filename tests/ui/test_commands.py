@@ -83,8 +83,8 @@ def offscreen_board(tmp_path: Path) -> Path:
 
 def test_run_against_the_simulator_shows_its_code(tmp_path: Path) -> None:
     """Integration: the simulator on loopback, the real session, the real loop (~1.5 s)."""
-    from simulator.config import SimulatorConfig
-    from simulator.server import start_server
+    from device_app_simulator.config import SimulatorConfig
+    from device_app_simulator.server import start_server
 
     server = start_server(SimulatorConfig(port=0, interval=60, db_path=tmp_path / "sim.db"))
     events = tmp_path / "events.jsonl"
