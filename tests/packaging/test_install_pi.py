@@ -55,12 +55,13 @@ def newer_wheels(dist: Dist, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel folder plus device-app 99.0.0, built from a copy with the version bumped."""
     base = tmp_path_factory.mktemp("newer")
     source = copy_checkout(base / "src")
-    pyproject = source / "pyproject.toml"
-    text = pyproject.read_text()
-    assert '\nversion = "' in text
-    pyproject.write_text(
+    init = source / "device_app" / "__init__.py"  # the one home of the version
+    text = init.read_text()
+    assert '\n__version__ = "' in text
+    init.write_text(
         "\n".join(
-            'version = "99.0.0"' if ln.startswith("version = ") else ln for ln in text.splitlines()
+            '__version__ = "99.0.0"' if ln.startswith("__version__ = ") else ln
+            for ln in text.splitlines()
         )
         + "\n"
     )
