@@ -85,7 +85,7 @@ class Profile:
                 )
             return None
         try:
-            return check_uri(url, self.insecure_hosts)
+            return check_uri(url, self.insecure_hosts, endpoint=True)
         except ValueError as e:
             raise ConfigurationError(
                 "the %s endpoint %s is not usable: %s" % (what, url, e)
@@ -130,6 +130,30 @@ def expand(template, issuer):
     except ValueError:
         raise ConfigurationError("the issuer %r is not an absolute URL" % issuer) from None
     return template.replace("{issuer}", base).replace("{origin}", org)
+
+
+ISSUER_CHECKS = ("exact", "lenient")
+
+
+def issuer_matches(expected, got, check="exact"):
+    """Whether a metadata document's ``issuer`` is the one asked for.
+
+    RFC 8414 §3.3 and OpenID Connect Discovery 1.0 §4.3 ask for the exact issuer; a trailing
+    slash is the only difference tolerated. ``lenient`` (a provider's ``issuer_check``) also
+    accepts a templated issuer whose ``{tenantid}`` stands for the expected issuer's tenant
+    segment: Microsoft Entra's multi-tenant authorities (``common``, ``organizations``)
+    publish ``https://login.microsoftonline.com/{tenantid}/v2.0``, and MSAL accepts it so.
+    """
+    want = expected.rstrip("/")
+    have = got.rstrip("/")
+    if have == want:
+        return True
+    if check != "lenient" or "{tenantid}" not in have:
+        return False
+    head, _, tail = have.partition("{tenantid}")
+    if len(want) <= len(head) + len(tail) or not want.startswith(head) or not want.endswith(tail):
+        return False
+    return "/" not in want[len(head) : len(want) - len(tail)]
 
 
 def build_profile(provider, client_id, issuer=None, metadata=None, overrides=None, **settings):

@@ -227,7 +227,7 @@ def _check_offline(
     for what, url in [("issuer", issuer)] + [("%s endpoint" % k, v) for k, v in endpoints.items()]:
         if url:
             try:
-                check_uri(url, insecure)
+                check_uri(url, insecure, endpoint=True)
             except ValueError as e:
                 raise ConfigurationError("the %s %s is not usable: %s" % (what, url, e)) from None
 
@@ -250,6 +250,7 @@ def resolve_profile(settings: Settings, transport: Any, cache_dir: Path | None) 
                 mode=settings.discovery,
                 cache_dir=cache_dir,
                 allow_insecure_hosts=settings.insecure_hosts,
+                issuer_check=settings.provider_data.get("issuer_check", "exact"),
             )
         except DeviceAppError as e:  # TransportError included
             templates = settings.provider_data.get("endpoints") or {}

@@ -7,12 +7,16 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from device_app.assets import THEME_DIR
+from device_app.core.errors import ConfigurationError
 
 Colour = tuple[int, int, int]
 
 
-class ThemeError(ValueError):
+class ThemeError(ConfigurationError, ValueError):
     """A theme file is missing or wrong; the message names the file and the key."""
+
+    def __init__(self, message: str) -> None:
+        ConfigurationError.__init__(self, message)
 
 
 @dataclass(frozen=True)
