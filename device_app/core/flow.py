@@ -212,9 +212,12 @@ class DeviceFlow:
             return self._fail(category, out.error, out.description)
         if out.kind == R_TRANSIENT:
             return self._code_transient(now, out.description, out.retry_after)
-        data = out.data
-        if data is None or not (200 <= out.status < 300):
+        if out.data is None or not (200 <= out.status < 300):
             return self._fail(outcomes.PROTOCOL, "invalid_response", out.description)
+        return self._accept_code(out.data, now)
+
+    def _accept_code(self, data, now):
+        """A 2xx device authorization answer: check it and show the code, or fail."""
         # §3.2: device_code, user_code, verification_uri and expires_in are REQUIRED.
         device_code = get_str(data, ("device_code", "deviceCode"))
         if device_code is None or len(device_code) > 4096:

@@ -51,7 +51,7 @@ class Profile:
         min_interval=MIN_INTERVAL,
     ):
         if not client_id or not isinstance(client_id, str):
-            raise ConfigurationError("no client ID: give --client-id (or client_id in the profile)")
+            raise ConfigurationError("no client ID: set the client_id of this device")
         if client_auth not in CLIENT_AUTH:
             raise ConfigurationError(
                 "client_auth must be one of %s, not %r" % (", ".join(CLIENT_AUTH), client_auth)
@@ -80,8 +80,8 @@ class Profile:
         if not url:
             if required:
                 raise ConfigurationError(
-                    "no %s endpoint: the provider publishes none; give --%s-endpoint"
-                    % (what, what.replace(" ", "-"))
+                    "no %s endpoint: the provider publishes none; set %s_endpoint"
+                    % (what, what.replace(" ", "_"))
                 )
             return None
         try:
@@ -123,7 +123,7 @@ def expand(template, issuer):
     if "{" not in template:
         return template
     if not issuer:
-        raise ConfigurationError("this provider needs --issuer to know where its endpoints are")
+        raise ConfigurationError("this provider needs its issuer to know where its endpoints are")
     base = issuer[:-1] if issuer.endswith("/") else issuer
     try:
         org = origin(base)
@@ -182,8 +182,7 @@ def build_profile(provider, client_id, issuer=None, metadata=None, overrides=Non
         urls[key] = overrides.get(key) or metadata.get(key) or expand(templates.get(ep), issuer)
     if data.get("requires_secret") and not settings.get("client_secret"):
         raise ConfigurationError(
-            "%s needs the client secret: set DEVICE_APP_CLIENT_SECRET in the environment"
-            % data.get("title", name)
+            "%s needs the client secret: set client_secret" % data.get("title", name)
         )
     if "scope" not in settings or settings["scope"] is None:
         settings["scope"] = data.get("scope")

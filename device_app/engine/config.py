@@ -258,6 +258,31 @@ def resolve_profile(settings: Settings, transport: Any, cache_dir: Path | None) 
                 raise
             log.warning("discovery failed (%s); using the profile's endpoints", e)
     overrides = {"%s_endpoint" % k: v for k, v in settings.endpoints.items()}
+    try:
+        return _build(settings, metadata, overrides)
+    except ConfigurationError as e:
+        raise ConfigurationError(with_flag_hints(str(e))) from None
+
+
+# The core names settings; on the command line they are flags or the environment.
+_FLAG_HINTS = [
+    ("set %s_endpoint" % ep, "give --%s-endpoint" % ep.replace("_", "-")) for ep in ENDPOINT_NAMES
+]
+_FLAG_HINTS += [
+    ("set the client_id of this device", "give --client-id"),
+    ("needs its issuer", "needs --issuer"),
+    ("set client_secret", "set %s in the environment" % SECRET_ENV),
+]
+
+
+def with_flag_hints(message: str) -> str:
+    """A core message with the settings it names told as this command line's flags."""
+    for setting, flag in _FLAG_HINTS:
+        message = message.replace(setting, flag)
+    return message
+
+
+def _build(settings: Settings, metadata: dict[str, Any], overrides: dict[str, str]) -> Profile:
     profile: Profile = build_profile(
         settings.provider,
         settings.client_id,

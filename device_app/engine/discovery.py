@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from device_app.core.errors import (
+    REASON_SERVER,
     ConfigurationError,
     DeviceAppError,
     ProtocolError,
@@ -159,7 +160,7 @@ def _fetch(
             # The server is there but busy or broken: another URL on it will not help.
             raise TransportError(
                 f"{_host(issuer)} answered discovery with HTTP {status}; try again later.",
-                reason="other",
+                reason=REASON_SERVER,
                 retry_after=retry_after(resp),
             )
         if status != 200:
