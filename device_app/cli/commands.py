@@ -25,8 +25,8 @@ from device_app.core import events as ev
 from device_app.core.errors import DeviceAppError
 from device_app.core.events import Event
 from device_app.core.providers import PROVIDERS
-from device_app.engine.config import add_provider_arguments
 from device_app.engine.errors import outcome_of
+from device_app.engine.flags import add_provider_arguments
 from device_app.engine.logging_setup import redact, setup_logging
 
 log = logging.getLogger("device_app.cli")

@@ -44,24 +44,21 @@ def _text(body):
     return text.strip()
 
 
-def json_object(body, pairs_hook=None):
+def json_object(body, loads=None):
     """The body (bytes or text) as a JSON object (a dict), or None when it is not one.
 
-    ``pairs_hook`` (CPython only) sees each object's (key, value) pairs: discovery uses it to
-    refuse duplicate keys by raising a :class:`DeviceAppError`, which is passed on.
+    ``loads`` replaces ``json.loads``: discovery passes one that refuses duplicate keys by
+    raising a :class:`DeviceAppError`, which is passed on.
     """
     text = _text(body)
     if text is None:
         return None
-    return _json_object(text, pairs_hook)
+    return _json_object(text, loads)
 
 
-def _json_object(text, pairs_hook=None):
+def _json_object(text, loads=None):
     try:
-        if pairs_hook is None:
-            value = json.loads(text)
-        else:
-            value = json.loads(text, object_pairs_hook=pairs_hook)
+        value = (loads or json.loads)(text)
     except DeviceAppError:
         raise
     except Exception:  # ValueError on CPython, ValueError or others on MicroPython

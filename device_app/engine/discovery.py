@@ -190,9 +190,13 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _strict_loads(text: str) -> Any:
+    return json.loads(text, object_pairs_hook=_no_duplicates)
+
+
 def _parse(body: bytes) -> dict[str, Any] | None:
     """The body as a JSON object, or None when it is not one (an HTML page, a list, junk)."""
-    doc: dict[str, Any] | None = json_object(body, _no_duplicates)
+    doc: dict[str, Any] | None = json_object(body, _strict_loads)
     return doc
 
 

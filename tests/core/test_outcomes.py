@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -91,10 +92,10 @@ def test_json_object_and_its_hook() -> None:
     assert jsonparse.json_object(b' {"a": 1} ') == {"a": 1}
     assert jsonparse.json_object(b"") is None and jsonparse.json_object(b"[1]") is None
 
-    def refuse(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        if len({k for k, _ in pairs}) != len(pairs):
+    def refuse(text: str) -> Any:
+        if text.count('"a"') > 1:
             raise ProtocolError("duplicate")
-        return dict(pairs)
+        return json.loads(text)
 
     assert jsonparse.json_object('{"a": 1}', refuse) == {"a": 1}
     with pytest.raises(ProtocolError):
