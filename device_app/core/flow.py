@@ -15,6 +15,10 @@ The driver owns the clock and the network::
         while not flow.done and (request := flow.next_request(clock())) is None:
             sleep_until(flow.wake_at()); ...show flow.check(clock())...
 
+That loop is written once, in driver.py. Every way a flow ends is an outcome (outcomes.py):
+its final event, the table's input and the final state share the name; ``cancel()`` too
+returns the ``cancelled`` event.
+
 Each RFC rule is quoted beside the code that keeps it. States and transitions are in
 states.py. Times are the driver's monotonic seconds.
 """
