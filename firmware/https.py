@@ -7,9 +7,8 @@ sends one request per connection (``Connection: close``) over a TLS socket whose
 certificate must chain to the CA certificates given, for the host name asked for.
 
 It is a transport for the core: ``HttpsTransport(...)(request) -> Response``, raising
-``TransportError`` with ``reason`` ``connect``, ``timeout``, ``tls``, ``too_large`` or
-``other``. The socket layer is injectable (``opener``) so the parser runs in tests on a fake
-stream.
+``TransportError`` whose ``reason`` is one of ``device_app.core.errors.REASONS``. The socket
+layer is injectable (``opener``) so the parser runs in tests on a fake stream.
 """
 
 from device_app.core.errors import TransportError

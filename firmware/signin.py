@@ -7,8 +7,8 @@ clock whose ``sleep`` just moves time forward.
 
 from screen import clock_text
 
-from device_app.core import events
-from device_app.core.errors import TransportError
+from device_app.core import events, outcomes
+from device_app.core.driver import drive
 from device_app.core.flow import DeviceFlow
 
 # How often the countdown on the screen is redrawn while waiting. One second keeps the
@@ -59,14 +59,15 @@ def show_result(screen, event):
     """The last screen, for a terminal event (public fields only)."""
     p = event.public()
     k = event.kind
-    if k == events.AUTHORIZED:
+    if k == outcomes.AUTHORIZED:
         screen.message("Signed in.", "", "Scope:", p.get("scope") or "(default)")
-    elif k == events.DENIED:
+    elif k == outcomes.DENIED:
         screen.message("Sign-in was", "refused.", "", "Press the button", "to try again.")
-    elif k == events.EXPIRED:
+    elif k == outcomes.EXPIRED:
         screen.message("The code has", "expired.", "", "Press the button", "to try again.")
-    else:
+    elif k == outcomes.FAILED:
         screen.message("Sign-in failed:", p.get("category") or "", p.get("error") or "")
+    # CANCELLED: the screen already says why the device gave up.
 
 
 def run_sign_in(profile, transport, screen, clock, sleep, rand=None, log=None, tick=TICK):
@@ -74,46 +75,19 @@ def run_sign_in(profile, transport, screen, clock, sleep, rand=None, log=None, t
 
     ``transport(request) -> Response`` raises ``TransportError``; ``clock.now()`` gives
     monotonic seconds; ``sleep(seconds)`` waits. ``log`` receives each event's ``public()``
-    dict (safe for the serial console: no device code, no token).
+    dict (safe for the serial console: no device code, no token). The loop is the core's
+    (``device_app.core.driver``); this adds the screen and the countdown.
     """
     flow = DeviceFlow(profile, rand)
-    screen.message("Asking for a", "sign-in code...")
-    request = flow.start(clock.now())
-    while True:
-        try:
-            response = transport(request)
-        except TransportError as e:
-            evs = flow.fail(clock.now(), e)
-        else:
-            evs = flow.receive(response, clock.now())
-        _show(flow, evs, screen, clock, log)
-        request = None
-        while not flow.done:
-            _show(flow, flow.check(clock.now()), screen, clock, log)
-            if flow.done:
-                break
-            request = flow.next_request(clock.now())
-            if request is not None:
-                break
-            # Time moves between the calls above: the wake-up may already have passed, and a
-            # negative sleep_ms is no "don't sleep" on every port.
-            wait = flow.wake_at() - clock.now()
-            if wait > 0:
-                sleep(wait if wait < tick else tick)
-            if flow.user_code is not None:
-                screen.countdown(flow.deadline - clock.now())
-        if flow.done:
-            return flow.result, flow.tokens
+    give_up = []  # set when the code cannot be shown: the flow is then cancelled
 
-
-def _show(flow, evs, screen, clock, log):
-    for ev in evs:
+    def on_event(ev):
         if log is not None:
             log(ev.public())
         left = flow.deadline - clock.now() if flow.user_code is not None else 0
         if ev.kind == events.CODE:
             if not screen.code(ev.public(), left):
-                flow.cancel()
+                give_up.append(True)
         elif ev.terminal:
             show_result(screen, ev)
         elif ev.kind == events.RETRYING and screen.code_rows is None:
@@ -123,3 +97,22 @@ def _show(flow, evs, screen, clock, log):
             text = status_for(ev, left)
             if text is not None:
                 screen.set_status(text)
+
+    def wait(seconds):
+        # In steps of ``tick``, redrawing the countdown. Time moves between the calls: the
+        # wake-up may already have passed, and a negative sleep_ms is no "don't sleep" on
+        # every port.
+        end = clock.now() + seconds
+        while not give_up:
+            if seconds > 0:
+                sleep(seconds if seconds < tick else tick)
+            if flow.user_code is not None:
+                screen.countdown(flow.deadline - clock.now())
+            seconds = end - clock.now()
+            if seconds <= 0:
+                return False
+        return True
+
+    screen.message("Asking for a", "sign-in code...")
+    final = drive(flow, transport, clock.now, wait, on_event, flow.start(clock.now()))
+    return final, flow.tokens

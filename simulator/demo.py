@@ -28,6 +28,7 @@ from device_app.core import events as ev
 from device_app.core.errors import DeviceAppError
 from device_app.core.events import Event
 from device_app.core.profile import Profile, build_profile
+from device_app.engine.errors import outcome_of
 from device_app.engine.logging_setup import setup_logging
 from device_app.engine.session import Session, display_name
 from device_app.engine.token_store import TokenStore
@@ -122,12 +123,12 @@ def run_terminal(session: Session, phone: Phone | None) -> int:
 
     final = session.login(on_event)
     if final.kind != ev.AUTHORIZED:
-        return exitcodes.DENIED if final.kind == ev.DENIED else exitcodes.PROTOCOL
+        return exitcodes.for_outcome(final)
     try:
         user = session.userinfo()
     except DeviceAppError as e:
         say("Signed in, but the API call failed: %s" % e)
-        return exitcodes.PROTOCOL
+        return exitcodes.for_outcome(outcome_of(e))
     from device_app.core.sanitize import clean_text
 
     name = display_name(user) or "there"

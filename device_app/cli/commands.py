@@ -22,15 +22,11 @@ from device_app import __version__
 from device_app.cli import exitcodes
 from device_app.cli.terminal_view import TerminalView, say
 from device_app.core import events as ev
-from device_app.core.errors import (
-    ConfigurationError,
-    DeviceAppError,
-    ProtocolError,
-    TransportError,
-)
+from device_app.core.errors import DeviceAppError
 from device_app.core.events import Event
 from device_app.core.providers import PROVIDERS
-from device_app.engine.config import add_provider_arguments
+from device_app.engine.errors import outcome_of
+from device_app.engine.flags import add_provider_arguments
 from device_app.engine.logging_setup import redact, setup_logging
 
 log = logging.getLogger("device_app.cli")
@@ -60,19 +56,6 @@ def _browser_available() -> bool:
 
 
 # --------------------------------------------------------------------------- login
-def _final_exit(final: Event) -> int:
-    if final.kind == ev.AUTHORIZED:
-        return exitcodes.OK
-    if final.kind == ev.DENIED:
-        return exitcodes.DENIED
-    if final.kind == ev.EXPIRED:
-        return exitcodes.EXPIRED
-    category = final.data.get("category")
-    if category == "cancelled":
-        return exitcodes.CANCELLED
-    return exitcodes.FOR_ERROR_CATEGORY.get(str(category), exitcodes.PROTOCOL)
-
-
 def cmd_login(args: argparse.Namespace) -> int:
     from device_app.engine.wiring import make_session
 
@@ -124,7 +107,7 @@ def cmd_login(args: argparse.Namespace) -> int:
             continue
         if final.kind == ev.AUTHORIZED and not args.json:
             _greet(session)
-        return _final_exit(final)
+        return exitcodes.for_outcome(final)
 
 
 def _read_enter(inbox: queue.Queue[tuple[str, Any]]) -> None:
@@ -280,23 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _exit_for(error: BaseException) -> int:
-    from device_app.engine.session import ReauthRequired
-
-    if isinstance(error, ReauthRequired):
-        return exitcodes.NOT_SIGNED_IN
-    if isinstance(error, ConfigurationError):
-        return exitcodes.CONFIGURATION
-    if isinstance(error, TransportError):
-        return exitcodes.NETWORK
-    if isinstance(error, ProtocolError):
-        category = getattr(error, "category", None)
-        return exitcodes.CONFIGURATION if category == "configuration" else exitcodes.PROTOCOL
-    from device_app.engine.token_store import TokenStoreError
-    from device_app.hardware.boards import BoardError
-
-    if isinstance(error, (TokenStoreError, BoardError)):
-        return exitcodes.CONFIGURATION
-    return exitcodes.INTERNAL
+    return exitcodes.for_outcome(outcome_of(error))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,5 +1,10 @@
 """The command line's exit codes: each outcome a script may want to tell apart."""
 
+from __future__ import annotations
+
+from device_app.core import outcomes
+from device_app.core.events import Event
+
 OK = 0  # authorized / done
 INTERNAL = 1  # a bug in device-app (reported in one line; details at --debug)
 USAGE = 2  # bad flags (argparse's own code)
@@ -24,10 +29,22 @@ DESCRIPTIONS = {
     CANCELLED: "interrupted",
 }
 
-# The category of a flow's "error" event -> exit code.
-FOR_ERROR_CATEGORY = {
-    "configuration": CONFIGURATION,
-    "protocol": PROTOCOL,
-    "bad_code": PROTOCOL,
-    "network": NETWORK,
+# Each outcome (for a failure: its category, see outcomes.key) -> exit code.
+FOR_OUTCOME = {
+    outcomes.AUTHORIZED: OK,
+    outcomes.DENIED: DENIED,
+    outcomes.EXPIRED: EXPIRED,
+    outcomes.CANCELLED: CANCELLED,
+    outcomes.CONFIGURATION: CONFIGURATION,
+    outcomes.PROTOCOL: PROTOCOL,
+    outcomes.BAD_CODE: PROTOCOL,
+    outcomes.NETWORK: NETWORK,
+    outcomes.REAUTH: NOT_SIGNED_IN,
 }
+
+
+def for_outcome(final: Event | None) -> int:
+    """The exit code of a final event; None (an exception that is a bug) is INTERNAL."""
+    if final is None:
+        return INTERNAL
+    return FOR_OUTCOME[outcomes.key(final.kind, final.data)]

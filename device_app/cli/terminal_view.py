@@ -59,8 +59,9 @@ class TerminalView:
             say("The sign-in was declined.")
         elif event.kind == ev.EXPIRED:
             say("The code expired before it was approved.")
-        elif event.kind == ev.ERROR and p["category"] != "cancelled":
+        elif event.kind == ev.FAILED:
             say("Sign-in failed: %s" % (p["description"] or p["error"]))
+        # CANCELLED: the person who cancelled knows; nothing to add.
 
     def open_browser(self) -> None:
         if self.code is None:

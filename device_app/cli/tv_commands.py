@@ -127,7 +127,7 @@ def register(subparsers: Any) -> None:
         help="quit after this many seconds (benchmarks, demos)",
     )
     try:
-        from device_app.engine.config import add_provider_arguments
+        from device_app.engine.flags import add_provider_arguments
     except ImportError:  # pragma: no cover - config ships with the package
         pass
     else:

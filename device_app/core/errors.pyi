@@ -30,6 +30,14 @@ class DeviceAppError(Exception):
 class UsageError(DeviceAppError): ...
 class ConfigurationError(DeviceAppError): ...
 
+REASON_CONNECT: str
+REASON_TIMEOUT: str
+REASON_TLS: str
+REASON_TOO_LARGE: str
+REASON_SERVER: str
+REASON_OTHER: str
+REASONS: tuple[str, ...]
+
 class TransportError(DeviceAppError):
     reason: str
     retry_after: float | None

@@ -1,18 +1,23 @@
 """Events the flow emits, and the public (printable) view of each.
 
 An event's ``data`` may hold secrets (the token set of ``authorized``); ``public()`` never does.
+The final kinds are the outcomes (outcomes.py).
 """
+
+# The final kinds are the outcomes; re-exported so that every kind can be read from here.
+from device_app.core.outcomes import AUTHORIZED as AUTHORIZED
+from device_app.core.outcomes import CANCELLED as CANCELLED
+from device_app.core.outcomes import DENIED as DENIED
+from device_app.core.outcomes import EXPIRED as EXPIRED
+from device_app.core.outcomes import FAILED as FAILED
+from device_app.core.outcomes import FINAL
 
 CODE = "code"
 PENDING = "pending"
 SLOW_DOWN = "slow_down"
 RETRYING = "retrying"
-AUTHORIZED = "authorized"
-DENIED = "denied"
-EXPIRED = "expired"
-ERROR = "error"
 
-TERMINAL = (AUTHORIZED, DENIED, EXPIRED, ERROR)
+TERMINAL = FINAL
 
 # Fields of ``data`` that may be printed, logged or shown, per kind.
 _PUBLIC = {
@@ -30,7 +35,8 @@ _PUBLIC = {
     AUTHORIZED: ("token_type", "scope", "expires_in"),
     DENIED: ("error", "description"),
     EXPIRED: ("reason",),
-    ERROR: ("category", "error", "description"),
+    FAILED: ("category", "error", "description"),
+    CANCELLED: (),
 }
 
 

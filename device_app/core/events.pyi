@@ -8,7 +8,8 @@ RETRYING: str
 AUTHORIZED: str
 DENIED: str
 EXPIRED: str
-ERROR: str
+FAILED: str
+CANCELLED: str
 TERMINAL: tuple[str, ...]
 
 class Event:

@@ -15,18 +15,16 @@ The driver owns the clock and the network::
         while not flow.done and (request := flow.next_request(clock())) is None:
             sleep_until(flow.wake_at()); ...show flow.check(clock())...
 
+That loop is written once, in driver.py. Every way a flow ends is an outcome (outcomes.py):
+its final event, the table's input and the final state share the name; ``cancel()`` too
+returns the ``cancelled`` event.
+
 Each RFC rule is quoted beside the code that keeps it. States and transitions are in
 states.py. Times are the driver's monotonic seconds.
 """
 
-from device_app.core import errors, events, states
-from device_app.core.backoff import (
-    BACKOFF_CAP,
-    RETRY_AFTER_CAP,
-    backoff_delay,
-    http_date,
-    parse_retry_after,
-)
+from device_app.core import errors, events, outcomes, states
+from device_app.core.backoff import BACKOFF_CAP, RETRY_AFTER_CAP, backoff_delay
 from device_app.core.errors import UsageError
 from device_app.core.events import Event
 from device_app.core.formenc import encode_form, split_url
@@ -39,8 +37,9 @@ from device_app.core.profile import (
     MAX_EXPIRES,
     MAX_INTERVAL,
 )
+from device_app.core.responses import R_ERROR, R_TOKENS, R_TRANSIENT, interpret, retry_after
 from device_app.core.sanitize import check_uri, check_user_code, clean_text
-from device_app.core.tokens import R_ERROR, R_TOKENS, R_TRANSIENT, interpret, token_set
+from device_app.core.tokens import token_set
 
 # RFC 8628 §3.5: "the interval MUST be increased by 5 seconds for this and all subsequent
 # requests."
@@ -93,8 +92,9 @@ class DeviceFlow:
     def done(self):
         return self.state in states.FINAL
 
-    def _finish(self, what, event):
-        self._go(what)
+    def _finish(self, event):
+        """End the flow with ``event``, whose kind is the outcome (and the table's input)."""
+        self._go(event.kind)
         self.result = event
         # RFC 8628 §5.2: the device code is a secret; drop it as soon as it is of no use.
         self.device_code = None
@@ -171,14 +171,14 @@ class DeviceFlow:
         "pending" after it (django-oauth-toolkit does) must not keep the device polling.
         """
         if self.state in (states.WAITING, states.POLLING) and now >= self.deadline:
-            return self._finish(states.EXPIRE, Event(events.EXPIRED, {"reason": "deadline"}))
+            return self._finish(Event(outcomes.EXPIRED, {"reason": "deadline"}))
         return []
 
     def cancel(self):
-        """Stop: the user pressed Back or the app is shutting down."""
-        if not self.done:
-            self._go(states.CANCEL)
-            self.device_code = None
+        """Stop: the user pressed Back or the app is shutting down. Returns the events."""
+        if self.done:
+            return []
+        return self._finish(Event(outcomes.CANCELLED))
 
     # ----------------------------------------------------------------- responses
     def receive(self, response, now):
@@ -193,52 +193,52 @@ class DeviceFlow:
         """The last request got no usable response (a TransportError)."""
         if self.state not in (states.REQUESTING, states.POLLING):
             raise UsageError("no request is in flight (state %s)" % self.state)
-        if getattr(error, "reason", None) == "tls":
+        reason = getattr(error, "reason", errors.REASON_OTHER)
+        if reason == errors.REASON_TLS:
             # A certificate that does not verify is an attack or a misconfiguration; retrying
             # would only hide it.
-            return self._fail("network", "tls", str(error))
-        reason = getattr(error, "reason", "other")
+            return self._fail(outcomes.NETWORK, reason, str(error))
         retry_after = getattr(error, "retry_after", None)
         if self.state == states.REQUESTING:
             return self._code_transient(now, reason, retry_after)
         return self._poll_transient(now, reason, retry_after)
 
-    def _retry_after(self, response):
-        # The core has no wall clock: an HTTP-date Retry-After is measured against the
-        # response's own Date header, written by the same server clock (RFC 9110 §10.2.3).
-        date = response.header("date")
-        server_now = http_date(date) if isinstance(date, str) else None
-        return parse_retry_after(response.header("retry-after"), server_now)
-
     # --- device authorization response (RFC 8628 §3.2)
     def _receive_code(self, response, now):
-        out = interpret(response, self._retry_after(response))
+        out = interpret(response, retry_after(response))
         if out.kind == R_ERROR:
             cls = errors.classify(out.error, self.profile.error_map)
             if cls == errors.C_TRANSIENT or cls == errors.C_SLOW_DOWN:
                 return self._code_transient(now, out.error, out.retry_after)
-            category = "configuration" if cls == errors.C_CONFIGURATION else "protocol"
+            category = (
+                outcomes.CONFIGURATION if cls == errors.C_CONFIGURATION else outcomes.PROTOCOL
+            )
             return self._fail(category, out.error, out.description)
         if out.kind == R_TRANSIENT:
             return self._code_transient(now, out.description, out.retry_after)
-        data = out.data
-        if data is None or not (200 <= out.status < 300):
-            return self._fail("protocol", "invalid_response", out.description)
+        if out.data is None or not (200 <= out.status < 300):
+            return self._fail(outcomes.PROTOCOL, "invalid_response", out.description)
+        return self._accept_code(out.data, now)
+
+    def _accept_code(self, data, now):
+        """A 2xx device authorization answer: check it and show the code, or fail."""
         # §3.2: device_code, user_code, verification_uri and expires_in are REQUIRED.
         device_code = get_str(data, ("device_code", "deviceCode"))
         if device_code is None or len(device_code) > 4096:
-            return self._fail("protocol", "invalid_response", "the answer has no device_code")
+            return self._fail(
+                outcomes.PROTOCOL, "invalid_response", "the answer has no device_code"
+            )
         try:
             user_code = check_user_code(data.get("user_code", data.get("userCode")))
         except ValueError as e:
-            return self._fail("protocol", "invalid_response", "unusable user_code: %s" % e)
+            return self._fail(outcomes.PROTOCOL, "invalid_response", "unusable user_code: %s" % e)
         p = self.profile
         raw_uri = get_str(data, ("verification_uri", "verification_url", "verificationUri"))
         try:
             uri = check_uri(raw_uri, p.insecure_hosts, p.allowed_hosts)
         except ValueError as e:
             return self._fail(
-                "protocol", "unsafe_verification_uri", "verification_uri refused: %s" % e
+                outcomes.PROTOCOL, "unsafe_verification_uri", "verification_uri refused: %s" % e
             )
         complete = get_str(
             data,
@@ -309,7 +309,9 @@ class DeviceFlow:
         self.failures += 1
         if self.failures >= CODE_ATTEMPTS:
             return self._fail(
-                "network", "unreachable", clean_text("could not reach the server: %s" % reason)
+                outcomes.NETWORK,
+                "unreachable",
+                clean_text("could not reach the server: %s" % reason),
             )
         delay = backoff_delay(1.0, self.failures, self.rand)
         if retry_after is not None and retry_after > delay:
@@ -328,67 +330,43 @@ class DeviceFlow:
 
     # --- token endpoint answers while polling (RFC 8628 §3.5)
     def _receive_poll(self, response, now):
-        out = interpret(response, self._retry_after(response))
+        out = interpret(response, retry_after(response))
         if out.kind == R_TOKENS:
-            try:
-                tokens = token_set(out.data, 0)
-            except errors.ProtocolError as e:
-                return self._fail("protocol", "invalid_token_response", str(e))
-            tokens["obtained_at"] = None  # the driver stamps wall-clock times
-            tokens["expires_at"] = None
-            self.tokens = tokens
-            ev = Event(
-                events.AUTHORIZED,
-                {
-                    "token_type": tokens["token_type"],
-                    "scope": tokens["scope"],
-                    "expires_in": tokens["expires_in"],
-                    "tokens": tokens,
-                },
-            )
-            return self._finish(states.TOKENS, ev)
+            return self._authorized(out.data)
         if out.kind == R_TRANSIENT:
             return self._poll_transient(now, out.description, out.retry_after)
         if out.kind != R_ERROR:
-            return self._fail("protocol", "invalid_response", out.description)
+            return self._fail(outcomes.PROTOCOL, "invalid_response", out.description)
+        return self._poll_error(out, now)
+
+    def _authorized(self, data):
+        try:
+            tokens = token_set(data, None)  # the driver stamps wall-clock times
+        except errors.ProtocolError as e:
+            return self._fail(outcomes.PROTOCOL, "invalid_token_response", str(e))
+        self.tokens = tokens
+        public = {
+            "token_type": tokens["token_type"],
+            "scope": tokens["scope"],
+            "expires_in": tokens["expires_in"],
+            "tokens": tokens,
+        }
+        return self._finish(Event(outcomes.AUTHORIZED, public))
+
+    def _poll_error(self, out, now):
         cls = errors.classify(out.error, self.profile.error_map)
-        if cls == errors.C_PENDING:
-            # §3.5 authorization_pending: "the client SHOULD repeat the access token request
-            # to the token endpoint (a process known as polling)". A larger interval sent by
-            # the server is honoured; a smaller one never undoes an earlier slow_down.
-            self._raise_interval(get_number(out.data, ("interval",)))
-            if now >= self.deadline:
-                return self.check(now)
-            self._go(states.PENDING)
-            self.failures = 0
-            self.next_due = now + self.interval  # counted from the receipt of this response
-            return [Event(events.PENDING, {"interval": _num(self.interval)})]
-        if cls == errors.C_SLOW_DOWN:
-            # §3.5 slow_down: "the interval MUST be increased by 5 seconds for this and all
-            # subsequent requests." GitHub also sends the new interval: take the larger.
-            self.interval += SLOW_DOWN_STEP
-            self._raise_interval(get_number(out.data, ("interval",)))
-            if now >= self.deadline:
-                return self.check(now)
-            self._go(states.SLOW_DOWN)
-            self.failures = 0
-            self.next_due = now + self.interval
-            return [Event(events.SLOW_DOWN, {"interval": _num(self.interval)})]
+        if cls == errors.C_PENDING or cls == errors.C_SLOW_DOWN:
+            return self._keep_polling(cls == errors.C_SLOW_DOWN, out, now)
         if cls == errors.C_DENIED:
             # §3.5 access_denied: "The authorization request was denied."
-            return self._finish(
-                states.DENY,
-                Event(
-                    events.DENIED,
-                    {"error": self._scrub(out.error), "description": self._scrub(out.description)},
-                ),
-            )
+            data = {"error": self._scrub(out.error), "description": self._scrub(out.description)}
+            return self._finish(Event(outcomes.DENIED, data))
         if cls == errors.C_EXPIRED or (
             out.error in self.profile.expired_aliases and now >= self.deadline - self.interval
         ):
             # §3.5 expired_token: "The client MAY commence a new device authorization request
             # but SHOULD wait for user interaction before restarting."
-            return self._finish(states.EXPIRE, Event(events.EXPIRED, {"reason": "server"}))
+            return self._finish(Event(outcomes.EXPIRED, {"reason": "server"}))
         if out.status in UNAVAILABLE or (out.status == 429 and cls == errors.C_TRANSIENT):
             # 502/503/504 mean the server (or its gateway) is not there to answer, whatever the
             # body says; a 429 rate limit likewise. Like a failed connection, they slow the
@@ -397,13 +375,27 @@ class DeviceFlow:
         # §3.5: "if the client receives an error response with any other error code, it MUST
         # stop polling and SHOULD display an error to the user." That includes a 500 with an
         # error code (django-oauth-toolkit's internal_error): only outages are retried.
-        if cls == errors.C_BAD_CODE:
-            category = "bad_code"
-        elif cls == errors.C_CONFIGURATION:
-            category = "configuration"
-        else:
-            category = "protocol"
-        return self._fail(category, out.error, out.description)
+        if cls != errors.C_BAD_CODE and cls != errors.C_CONFIGURATION:
+            cls = outcomes.PROTOCOL
+        return self._fail(cls, out.error, out.description)
+
+    def _keep_polling(self, slow_down, out, now):
+        """authorization_pending or slow_down: the next poll, one (longer) interval later."""
+        if slow_down:
+            # §3.5 slow_down: "the interval MUST be increased by 5 seconds for this and all
+            # subsequent requests." GitHub also sends the new interval: take the larger.
+            self.interval += SLOW_DOWN_STEP
+        # §3.5 authorization_pending: "the client SHOULD repeat the access token request to
+        # the token endpoint (a process known as polling)". A larger interval sent by the
+        # server is honoured; a smaller one never undoes an earlier slow_down.
+        self._raise_interval(get_number(out.data, ("interval",)))
+        if now >= self.deadline:
+            return self.check(now)
+        kind = events.SLOW_DOWN if slow_down else events.PENDING
+        self._go(kind)  # states.SLOW_DOWN / states.PENDING: the same words
+        self.failures = 0
+        self.next_due = now + self.interval  # counted from the receipt of this response
+        return [Event(kind, {"interval": _num(self.interval)})]
 
     def _raise_interval(self, server_interval):
         if server_interval is not None and server_interval > self.interval:
@@ -434,15 +426,13 @@ class DeviceFlow:
         return text
 
     def _fail(self, category, code, description):
-        ev = Event(
-            events.ERROR,
-            {
-                "category": category,
-                "error": clean_text(self._scrub(code), 80),
-                "description": clean_text(self._scrub(description)),
-            },
-        )
-        return self._finish(states.FAIL, ev)
+        """End as FAILED; ``category`` is one of outcomes.CATEGORIES."""
+        data = {
+            "category": category,
+            "error": clean_text(self._scrub(code), 80),
+            "description": clean_text(self._scrub(description)),
+        }
+        return self._finish(Event(outcomes.FAILED, data))
 
     # ----------------------------------------------------------------- persistence
     def snapshot(self, now, wall_now):

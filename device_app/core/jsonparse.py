@@ -6,6 +6,7 @@ form-encoded body unless asked for JSON, several send numbers as strings, some s
 
 import json  # MicroPython has it too (formerly "ujson")
 
+from device_app.core.errors import DeviceAppError
 from device_app.core.formenc import decode_form
 
 
@@ -16,13 +17,9 @@ def parse_body(headers, body):
     a form is tried when the content type says so. HTML and other text give None.
     """
     ctype = (headers.get("content-type") or "").lower()
-    if not body:
+    stripped = _text(body)
+    if stripped is None:
         return None
-    try:
-        text = body.decode("utf-8") if isinstance(body, bytes) else body
-    except UnicodeError:
-        return None
-    stripped = text.strip()
     if "x-www-form-urlencoded" in ctype:
         if stripped.startswith("{"):
             return _json_object(stripped)
@@ -36,9 +33,34 @@ def parse_body(headers, body):
     return None
 
 
-def _json_object(text):
+def _text(body):
+    """The body as stripped text, or None when it is empty or not UTF-8."""
+    if not body:
+        return None
     try:
-        value = json.loads(text)
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+    except UnicodeError:
+        return None
+    return text.strip()
+
+
+def json_object(body, loads=None):
+    """The body (bytes or text) as a JSON object (a dict), or None when it is not one.
+
+    ``loads`` replaces ``json.loads``: discovery passes one that refuses duplicate keys by
+    raising a :class:`DeviceAppError`, which is passed on.
+    """
+    text = _text(body)
+    if text is None:
+        return None
+    return _json_object(text, loads)
+
+
+def _json_object(text, loads=None):
+    try:
+        value = (loads or json.loads)(text)
+    except DeviceAppError:
+        raise
     except Exception:  # ValueError on CPython, ValueError or others on MicroPython
         return None
     if isinstance(value, dict):

@@ -51,7 +51,7 @@ class Profile:
         min_interval=MIN_INTERVAL,
     ):
         if not client_id or not isinstance(client_id, str):
-            raise ConfigurationError("no client ID: give --client-id (or client_id in the profile)")
+            raise ConfigurationError("no client ID: set the client_id of this device")
         if client_auth not in CLIENT_AUTH:
             raise ConfigurationError(
                 "client_auth must be one of %s, not %r" % (", ".join(CLIENT_AUTH), client_auth)
@@ -80,12 +80,12 @@ class Profile:
         if not url:
             if required:
                 raise ConfigurationError(
-                    "no %s endpoint: the provider publishes none; give --%s-endpoint"
-                    % (what, what.replace(" ", "-"))
+                    "no %s endpoint: the provider publishes none; set %s_endpoint"
+                    % (what, what.replace(" ", "_"))
                 )
             return None
         try:
-            return check_uri(url, self.insecure_hosts)
+            return check_uri(url, self.insecure_hosts, endpoint=True)
         except ValueError as e:
             raise ConfigurationError(
                 "the %s endpoint %s is not usable: %s" % (what, url, e)
@@ -123,13 +123,37 @@ def expand(template, issuer):
     if "{" not in template:
         return template
     if not issuer:
-        raise ConfigurationError("this provider needs --issuer to know where its endpoints are")
+        raise ConfigurationError("this provider needs its issuer to know where its endpoints are")
     base = issuer[:-1] if issuer.endswith("/") else issuer
     try:
         org = origin(base)
     except ValueError:
         raise ConfigurationError("the issuer %r is not an absolute URL" % issuer) from None
     return template.replace("{issuer}", base).replace("{origin}", org)
+
+
+ISSUER_CHECKS = ("exact", "lenient")
+
+
+def issuer_matches(expected, got, check="exact"):
+    """Whether a metadata document's ``issuer`` is the one asked for.
+
+    RFC 8414 §3.3 and OpenID Connect Discovery 1.0 §4.3 ask for the exact issuer; a trailing
+    slash is the only difference tolerated. ``lenient`` (a provider's ``issuer_check``) also
+    accepts a templated issuer whose ``{tenantid}`` stands for the expected issuer's tenant
+    segment: Microsoft Entra's multi-tenant authorities (``common``, ``organizations``)
+    publish ``https://login.microsoftonline.com/{tenantid}/v2.0``, and MSAL accepts it so.
+    """
+    want = expected.rstrip("/")
+    have = got.rstrip("/")
+    if have == want:
+        return True
+    if check != "lenient" or "{tenantid}" not in have:
+        return False
+    head, _, tail = have.partition("{tenantid}")
+    if len(want) <= len(head) + len(tail) or not want.startswith(head) or not want.endswith(tail):
+        return False
+    return "/" not in want[len(head) : len(want) - len(tail)]
 
 
 def build_profile(provider, client_id, issuer=None, metadata=None, overrides=None, **settings):
@@ -158,8 +182,7 @@ def build_profile(provider, client_id, issuer=None, metadata=None, overrides=Non
         urls[key] = overrides.get(key) or metadata.get(key) or expand(templates.get(ep), issuer)
     if data.get("requires_secret") and not settings.get("client_secret"):
         raise ConfigurationError(
-            "%s needs the client secret: set DEVICE_APP_CLIENT_SECRET in the environment"
-            % data.get("title", name)
+            "%s needs the client secret: set client_secret" % data.get("title", name)
         )
     if "scope" not in settings or settings["scope"] is None:
         settings["scope"] = data.get("scope")

@@ -54,6 +54,10 @@ class Profile:
     def describe(self) -> dict[str, Any]: ...
 
 def expand(template: str | None, issuer: str | None) -> str | None: ...
+
+ISSUER_CHECKS: tuple[str, ...]
+
+def issuer_matches(expected: str | None, got: str | None, check: str = "exact") -> bool: ...
 def build_profile(
     provider: str | Mapping[str, Any],
     client_id: str | None,

@@ -16,11 +16,12 @@ Keys of a profile (all optional but ``title``):
   the body) or ``basic`` (HTTP Basic), applied where the client has a secret.
 - ``requires_secret``: the provider refuses a public client (Google's TV clients).
 - ``params``: the names of extra request parameters the profile accepts (Auth0's ``audience``).
-- ``error_map``: extra error codes -> class (see errors.py).
+- ``error_map``: error codes -> class (see errors.py) where the provider differs from
+  ``DEFAULT_ERROR_CLASSES``; the codes every shipped provider sends are in that table already.
 - ``expired_aliases``: codes that mean "expired" when they come after the code's deadline,
   such as Auth0's ``invalid_grant`` after it said ``expired_token`` once.
 - ``issuer_check``: ``exact`` or ``lenient`` (Microsoft's ``common`` tenant publishes a
-  templated issuer).
+  templated issuer); discovery applies it through ``profile.issuer_matches``.
 - ``user_code_alphabet``: a note for documentation and tests.
 - ``notes``: one line for the README.
 """
@@ -85,7 +86,6 @@ PROVIDERS = {  # type: dict
             "userinfo": "https://graph.microsoft.com/oidc/userinfo",
         },
         "scope": "openid profile offline_access User.Read",
-        "error_map": {"authorization_declined": "denied", "bad_verification_code": "bad_code"},
         "notes": "No verification_uri_complete; denial arrives as authorization_declined.",
     },
     "github": {
@@ -98,11 +98,6 @@ PROVIDERS = {  # type: dict
             "userinfo": "https://api.github.com/user",
         },
         "scope": "read:user",
-        "error_map": {
-            "incorrect_device_code": "bad_code",
-            "incorrect_client_credentials": "configuration",
-            "device_flow_disabled": "configuration",
-        },
         "notes": "Errors come with HTTP 200; the form-encoded body unless JSON is asked for.",
     },
     "okta": {
@@ -147,7 +142,6 @@ PROVIDERS = {  # type: dict
             "userinfo": "{issuer}/userinfo/",
         },
         "scope": "openid read",
-        "error_map": {"device_not_found": "bad_code"},
         "user_code_alphabet": "0-9A-V, 8 characters, no dash, case-sensitive",
         "notes": "Unknown codes answer 404 device_not_found; it never sends slow_down.",
     },

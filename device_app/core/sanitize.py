@@ -9,6 +9,9 @@ from device_app.core.formenc import split_url
 
 MAX_TEXT = 200  # longest server text shown (error descriptions, names); longer is cut
 MAX_URI = 512  # a verification URI longer than this cannot be shown or scanned sensibly
+# An endpoint is never shown, only called: no real one comes close to this, and it bounds what
+# a hostile discovery document can make us store and log.
+MAX_ENDPOINT = 2048
 MAX_USER_CODE = 32  # Auth0 allows 20 including separators; Google asks for room for 15
 
 # Bidi controls (U+200E/F, U+202A-202E, U+2066-2069), zero-width and BOM characters, and the
@@ -88,29 +91,37 @@ def is_loopback(host):
     return False
 
 
-def check_uri(uri, insecure_hosts=(), allowed_hosts=None):
-    """Return the URI if a person may safely be sent there, else raise ValueError(reason).
+def check_uri(uri, insecure_hosts=(), allowed_hosts=None, endpoint=False):
+    """Return the URI if a person or a request may safely go there, else raise ValueError(reason).
 
-    https only; plain http only for loopback or for hosts the user explicitly allowed (the
-    simulator's LAN mode). ``javascript:``/``data:``, credentials in the URI and control
-    characters are refused. ``allowed_hosts``, when given, is an allow-list of hosts.
+    The one URL policy of the package: https only; plain http only for loopback or for hosts
+    the user explicitly allowed (the simulator's LAN mode). ``javascript:``/``data:``,
+    credentials in the URI and control characters are refused. ``allowed_hosts``, when given,
+    is an allow-list of hosts. An ``endpoint`` (which the client calls, never shows) may be
+    longer, and may not have a fragment (RFC 6749 §3.1 and §3.2).
     """
     if not isinstance(uri, str) or not uri:
         raise ValueError("missing")
-    if len(uri) > MAX_URI:
-        raise ValueError("longer than %d characters" % MAX_URI)
+    limit = MAX_ENDPOINT if endpoint else MAX_URI
+    if len(uri) > limit:
+        raise ValueError("longer than %d characters" % limit)
     if has_control(uri) or " " in uri:
         raise ValueError("contains control characters or spaces")
     try:
-        scheme, userinfo, host, _port, _rest = split_url(uri)
+        scheme, userinfo, host, _port, rest = split_url(uri)
     except ValueError as e:
-        raise ValueError("not an absolute URL (%s)" % e) from None
+        what = "a valid URL" if "://" in uri else "an absolute URL"
+        raise ValueError("not %s (%s)" % (what, e)) from None
     if scheme not in ("https", "http"):
-        raise ValueError("scheme %s: is not allowed" % clean_text(scheme, 20))
+        raise ValueError(
+            "scheme %s: is not allowed (not an absolute https URL)" % clean_text(scheme, 20)
+        )
     if not host:
         raise ValueError("no host")
     if userinfo:
-        raise ValueError("carries credentials before the host")
+        raise ValueError("carries credentials (user info) before the host")
+    if endpoint and "#" in rest:
+        raise ValueError("contains a fragment")
     for ch in host:
         if ord(ch) > 127 or not (ch.isalpha() or ch.isdigit() or ch in ".-:_"):
             raise ValueError("host has unexpected characters (non-ASCII hosts must be punycode)")

@@ -1,4 +1,5 @@
-"""Token responses, refresh and revocation requests, and when to refresh.
+"""Token sets: reading and stamping them, refresh and revocation requests, when to refresh,
+and the bearer request that uses them.
 
 Sans-IO like the flow: these functions build :class:`Request` objects and read
 :class:`Response` objects; the caller sends them.
@@ -8,85 +9,16 @@ from device_app.core import errors
 from device_app.core.errors import OAuthError, ProtocolError
 from device_app.core.formenc import encode_form
 from device_app.core.http import Request
-from device_app.core.jsonparse import get_number, get_str, parse_body
+from device_app.core.jsonparse import get_number
 from device_app.core.profile import FORM_TYPE
+from device_app.core.responses import R_ERROR, R_TOKENS, R_TRANSIENT, interpret
 from device_app.core.sanitize import clean_text
-
-# What a response means to the client.
-R_TOKENS = "tokens"
-R_ERROR = "error"  # an RFC 6749 §5.2 error body, on any HTTP status
-R_TRANSIENT = "transient"  # try again later: 5xx, 429 without a body, captive portal, bad JSON
-R_PROTOCOL = "protocol"  # an answer no retry will fix
 
 MAX_TOKEN = 16384  # a JWT access token can be long, but not absurdly so
 
 # Refresh ahead of expiry: half the lifetime for short-lived tokens, five minutes for long
 # ones (MSAL uses 5 min; Sonarr's discussion argues for ~50 %).
 REFRESH_MARGIN_MAX = 300.0
-
-
-class Outcome:
-    """The meaning of one response: ``kind`` (R_*), the parsed ``data`` and details."""
-
-    __slots__ = ("data", "description", "error", "kind", "retry_after", "status")
-
-    def __init__(self, kind, status, data=None, error=None, description=None, retry_after=None):
-        self.kind = kind
-        self.status = status
-        self.data = data
-        self.error = error
-        self.description = description
-        self.retry_after = retry_after
-
-
-def interpret(response, retry_after=None):
-    """Classify a response by its body first and its status second (PROVIDERS.md §3.1).
-
-    Errors are read from the body on any status: GitHub's 200, Auth0's 403/429, Google's 428,
-    django-oauth-toolkit's 404. Google's quota error uses ``error_code`` instead of ``error``.
-    """
-    status = response.status
-    data = parse_body(response.headers, response.body)
-    if data is not None:
-        code = get_str(data, ("error", "error_code"))
-        if code is not None:
-            return Outcome(
-                R_ERROR,
-                status,
-                data,
-                error=clean_text(code, 80),
-                description=clean_text(get_str(data, ("error_description", "message"))),
-                retry_after=retry_after,
-            )
-        if 200 <= status < 300 and "access_token" in data:
-            return Outcome(R_TOKENS, status, data)
-    if data is None and _looks_like_json(response.body):
-        # Truncated or garbled JSON: the answer was damaged on the way, not a refusal
-        # (RELIABILITY.md checklist item 29). Whatever the status, ask again later.
-        return Outcome(R_TRANSIENT, status, None, description="an unreadable JSON answer")
-    if status == 429 or status == 408 or status >= 500:
-        what = "HTTP %d" % status
-        return Outcome(R_TRANSIENT, status, data, description=what, retry_after=retry_after)
-    if 300 <= status < 400:
-        # A redirect from an OAuth endpoint is a captive portal or a proxy; it is never
-        # followed (a 307/308 would re-post the device code elsewhere).
-        return Outcome(R_TRANSIENT, status, data, description="redirected (HTTP %d)" % status)
-    if 200 <= status < 300:
-        if data is None:
-            # An HTML page with status 200 is a captive portal, or the body was cut short.
-            return Outcome(R_TRANSIENT, status, None, description="not an OAuth answer")
-        return Outcome(R_PROTOCOL, status, data, description="a 200 answer without a token")
-    return Outcome(
-        R_PROTOCOL,
-        status,
-        data,
-        description="HTTP %d without an OAuth error: is the endpoint URL right?" % status,
-    )
-
-
-def _looks_like_json(body):
-    """A body that starts like a JSON object (which then failed to parse)."""
-    return bool(body) and body[:64].strip().startswith(b"{")
 
 
 def error_class(profile, code):
@@ -98,7 +30,7 @@ def token_set(data, wall_now):
     """Validate a successful token response and return the token set dict.
 
     RFC 6749 §5.1: access_token and token_type are REQUIRED; unknown token types are refused
-    (§7.1); unknown fields are ignored.
+    (§7.1); unknown fields are ignored. ``wall_now`` None leaves the times to :func:`stamp`.
     """
     access = data.get("access_token")
     if not isinstance(access, str) or not access or len(access) > MAX_TOKEN:
@@ -124,10 +56,19 @@ def token_set(data, wall_now):
         else None,
         "id_token": data.get("id_token") if isinstance(data.get("id_token"), str) else None,
         "expires_in": int(expires_in) if expires_in is not None else None,
-        "obtained_at": wall_now,
-        "expires_at": wall_now + expires_in if expires_in is not None else None,
+        "obtained_at": None,
+        "expires_at": None,
     }
+    if wall_now is not None:
+        stamp(tokens, wall_now)
     return tokens
+
+
+def stamp(tokens, wall_now):
+    """Set the wall-clock times of a token set received at ``wall_now``."""
+    tokens["obtained_at"] = wall_now
+    life = tokens.get("expires_in")
+    tokens["expires_at"] = wall_now + life if life else None
 
 
 def merge_refreshed(old, new):
@@ -154,7 +95,7 @@ def read_token_response(profile, response, wall_now):
         )
     if out.kind == R_TRANSIENT:
         raise errors.TransportError(
-            "the server could not answer now (%s)" % out.description, reason="server"
+            "the server could not answer now (%s)" % out.description, reason=errors.REASON_SERVER
         )
     raise ProtocolError("the token endpoint gave %s" % out.description)
 
@@ -210,6 +151,13 @@ def needs_refresh(tokens, wall_now, min_ttl=0.0):
 def bearer_header(tokens):
     """RFC 6750 §2.1 Authorization header value."""
     return "Bearer " + tokens["access_token"]
+
+
+def bearer_request(method, url, access_token):
+    """A request to the API carrying the access token (RFC 6750 §2.1)."""
+    headers = {"Authorization": bearer_header({"access_token": access_token})}
+    headers["Accept"] = "application/json"
+    return Request(method, url, headers, None, None)
 
 
 def www_authenticate_error(value):

@@ -8,10 +8,11 @@ Where the document lives
 
 What is trusted
     Nothing the server says is, until checked: the body must be one JSON object without
-    duplicate keys; ``issuer`` must equal the issuer we asked for (RFC 8414 §3.3, OIDC
-    Discovery §4.3: a trailing slash is the only difference tolerated); every ``*_endpoint``
-    and ``jwks_uri`` must be an absolute https URL without user info or fragment (plain http
-    only for loopback hosts or hosts the caller lists in ``allow_insecure_hosts``).
+    duplicate keys; ``issuer`` must be the issuer we asked for (``issuer_matches`` in
+    core/profile.py: exact, or Microsoft's templated one for a ``lenient`` provider); every
+    ``*_endpoint`` and ``jwks_uri`` must pass the package's one URL policy for endpoints
+    (``check_uri`` in core/sanitize.py; plain http only for loopback hosts or hosts the caller
+    lists in ``allow_insecure_hosts``).
 
 Cache
     One JSON file per issuer (a hash of it names the file), mode 0600, written atomically.
@@ -22,7 +23,6 @@ Cache
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import logging
 import os
@@ -34,12 +34,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from device_app.core.errors import (
+    REASON_SERVER,
     ConfigurationError,
     DeviceAppError,
     ProtocolError,
     TransportError,
 )
 from device_app.core.http import Request, Response
+from device_app.core.jsonparse import json_object
+from device_app.core.profile import ISSUER_CHECKS, issuer_matches
+from device_app.core.responses import retry_after
+from device_app.core.sanitize import check_uri
 
 log = logging.getLogger("device_app.engine.discovery")
 
@@ -52,9 +57,6 @@ OAUTH_SUFFIX = "/.well-known/oauth-authorization-server"  # RFC 8414 §3.1 / §7
 # 24 h: metadata changes rarely; OIDC Discovery gives no lifetime, and a day bounds how long
 # a moved endpoint keeps failing on a device that is left running.
 DEFAULT_TTL = 86400.0
-# URLs longer than this are refused: no real endpoint comes close, and it bounds what a
-# hostile document can make us store and log.
-_MAX_URL = 2048
 # Lists passed through when they hold only strings (RFC 8414 §2 names them all).
 _LISTS = (
     "grant_types_supported",
@@ -82,8 +84,11 @@ def discover(
     ttl: float = DEFAULT_TTL,
     wall: Callable[[], float] = time.time,
     allow_insecure_hosts: Iterable[str] = (),
+    issuer_check: str = "exact",
 ) -> dict[str, Any]:
     """Fetch, check and cache the metadata of ``issuer``; return the checked fields.
+
+    ``issuer_check`` is the provider profile's (``exact`` or ``lenient``, see issuer_matches).
 
     Raises ConfigurationError for a bad ``issuer`` or ``mode``, TransportError when no
     usable answer arrived, ProtocolError when the answer is not acceptable metadata;
@@ -93,17 +98,22 @@ def discover(
         raise ConfigurationError(
             f"Discovery mode must be one of {', '.join(MODES)}, not {_quote(mode)}."
         )
+    if issuer_check not in ISSUER_CHECKS:
+        raise ConfigurationError(
+            f"issuer_check must be one of {', '.join(ISSUER_CHECKS)}, not {_quote(issuer_check)}."
+        )
     insecure = frozenset(h.lower() for h in allow_insecure_hosts)
     _check_issuer(issuer, insecure)
+    check = (insecure, issuer_check)
     cache = _cache_path(cache_dir, issuer) if cache_dir is not None else None
-    cached = _read_cache(cache, issuer, mode, insecure) if cache is not None else None
+    cached = _read_cache(cache, issuer, mode, check) if cache is not None else None
     if cached is not None:
         age = wall() - cached[0]
         if 0 <= age < ttl:  # a negative age means the clock moved back: refetch
             log.debug("discovery for %s from cache (%.0f s old)", issuer, age)
             return cached[2]
     try:
-        kind, metadata = _fetch(issuer, transport, mode, insecure)
+        kind, metadata = _fetch(issuer, transport, mode, check)
     except (TransportError, ProtocolError) as exc:
         if cached is None:
             raise
@@ -140,7 +150,7 @@ def candidate_urls(issuer: str, mode: str) -> list[tuple[str, str]]:
 
 
 def _fetch(
-    issuer: str, transport: Transport, mode: str, insecure: frozenset[str]
+    issuer: str, transport: Transport, mode: str, check: tuple[frozenset[str], str]
 ) -> tuple[str, dict[str, Any]]:
     tried: list[str] = []
     for kind, url in candidate_urls(issuer, mode):
@@ -150,8 +160,8 @@ def _fetch(
             # The server is there but busy or broken: another URL on it will not help.
             raise TransportError(
                 f"{_host(issuer)} answered discovery with HTTP {status}; try again later.",
-                reason="other",
-                retry_after=_retry_after(resp),
+                reason=REASON_SERVER,
+                retry_after=retry_after(resp),
             )
         if status != 200:
             tried.append(f"{url} (HTTP {status})")
@@ -160,61 +170,44 @@ def _fetch(
         if doc is None:
             tried.append(f"{url} (not a JSON object)")
             continue
-        return kind, validate(doc, issuer, insecure)
+        return kind, validate(doc, issuer, *check)
     raise ProtocolError(
         f"No discovery document found for {issuer}: tried {'; '.join(tried)}. "
         "Check the issuer URL, or configure the endpoints by hand."
     )
 
 
-def _retry_after(resp: Response) -> float | None:
-    value = resp.header("retry-after")
-    if isinstance(value, str) and value.strip().isdigit():
-        return float(value.strip())
-    return None  # dates and junk: the caller's backoff decides
-
-
-class _Duplicate(ValueError):
-    pass
-
-
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in pairs:
         if k in out:
-            raise _Duplicate(k)
+            # A second "issuer" or "token_endpoint" could smuggle a value past a checker that
+            # reads the other one; refuse rather than pick.
+            raise ProtocolError(
+                f"The discovery document repeats the key {_quote(str(k))}; refusing it."
+            )
         out[k] = v
     return out
 
 
-def _reject_constant(name: str) -> None:
-    raise ValueError(name)  # NaN / Infinity are not JSON (RFC 8259 §6)
+def _strict_loads(text: str) -> Any:
+    return json.loads(text, object_pairs_hook=_no_duplicates)
 
 
 def _parse(body: bytes) -> dict[str, Any] | None:
     """The body as a JSON object, or None when it is not one (an HTML page, a list, junk)."""
-    try:
-        doc = json.loads(
-            body.decode("utf-8"),
-            object_pairs_hook=_no_duplicates,
-            parse_constant=_reject_constant,
-        )
-    except _Duplicate as dup:
-        # A second "issuer" or "token_endpoint" could smuggle a value past a checker that
-        # reads the other one; refuse rather than pick.
-        raise ProtocolError(
-            f"The discovery document repeats the key {_quote(str(dup))}; refusing it."
-        ) from None
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
-    return doc if isinstance(doc, dict) else None
+    doc: dict[str, Any] | None = json_object(body, _strict_loads)
+    return doc
 
 
 # --- validation ------------------------------------------------------------------------------
 
 
 def validate(
-    doc: dict[str, Any], issuer: str, allow_insecure_hosts: Iterable[str] = ()
+    doc: dict[str, Any],
+    issuer: str,
+    allow_insecure_hosts: Iterable[str] = (),
+    issuer_check: str = "exact",
 ) -> dict[str, Any]:
     """Check a metadata document for ``issuer`` and return the fields this client uses.
 
@@ -224,7 +217,7 @@ def validate(
     got = doc.get("issuer")
     if not isinstance(got, str) or not got:
         raise ProtocolError("The discovery document has no issuer.")
-    if got.rstrip("/") != issuer.rstrip("/"):
+    if not issuer_matches(issuer, got, issuer_check):
         raise ProtocolError(
             f"The discovery document is for issuer {_quote(got)}, not {_quote(issuer)}; "
             "check the configured issuer (it must match exactly)."
@@ -248,38 +241,11 @@ def _url_problem(value: object, insecure: frozenset[str]) -> str | None:
     """Why ``value`` is not an acceptable endpoint URL, or None when it is."""
     if not isinstance(value, str):
         return "is not a string"
-    if len(value) > _MAX_URL:
-        return f"is longer than {_MAX_URL} characters"
-    if any(c.isspace() or not c.isprintable() for c in value):
-        return "contains spaces or control characters"
     try:
-        parts = urlsplit(value)
-        host = parts.hostname
-        parts.port  # noqa: B018 - parsing the port raises on junk like ":99999"
-    except ValueError:
-        return f"is not a valid URL ({_quote(value)})"
-    if parts.scheme not in ("https", "http") or not host:
-        return f"is not an absolute https URL ({_quote(value)})"
-    if "@" in parts.netloc:
-        return f"contains user info ({_quote(value)})"
-    if parts.fragment:
-        return f"contains a fragment ({_quote(value)})"
-    if parts.scheme == "http" and not _insecure_ok(host, insecure):
-        return (
-            f"uses plain http ({_quote(value)}); only loopback hosts or hosts in "
-            "allow_insecure_hosts may"
-        )
+        check_uri(value, tuple(insecure), endpoint=True)
+    except ValueError as e:
+        return f"is refused: {e} ({_quote(value)})"
     return None
-
-
-def _insecure_ok(host: str, insecure: frozenset[str]) -> bool:
-    host = host.lower()
-    if host == "localhost" or host in insecure:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback  # 127.0.0.0/8 and ::1
-    except ValueError:
-        return False
 
 
 def _check_issuer(issuer: str, insecure: frozenset[str]) -> None:
@@ -299,7 +265,7 @@ def _cache_path(cache_dir: Path, issuer: str) -> Path:
 
 
 def _read_cache(
-    path: Path, issuer: str, mode: str, insecure: frozenset[str]
+    path: Path, issuer: str, mode: str, check: tuple[frozenset[str], str]
 ) -> tuple[float, str, dict[str, Any]] | None:
     """(fetched_at, kind, metadata) from the cache file, or None if absent or unusable."""
     try:
@@ -314,7 +280,7 @@ def _read_cache(
         if mode != "auto" and kind != mode:
             return None
         # Checked again: the file may come from an older version or have been edited.
-        metadata = validate(entry["metadata"], issuer, insecure)
+        metadata = validate(entry["metadata"], issuer, *check)
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, DeviceAppError) as exc:

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from device_app.core.errors import ConfigurationError, DeviceAppError
+
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 
@@ -43,12 +45,18 @@ TEMP_NAME_ATTEMPTS = 3
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-class UnsafeLocationError(Exception):
+class UnsafeLocationError(ConfigurationError):
     """A path is not private enough to hold secrets; the message says what to fix."""
 
+    def __init__(self, message: str) -> None:
+        ConfigurationError.__init__(self, message)
 
-class LockTimeout(Exception):
+
+class LockTimeout(DeviceAppError):
     """The lock stayed held by someone else for the whole timeout."""
+
+    def __init__(self, message: str) -> None:
+        DeviceAppError.__init__(self, message)
 
 
 def _refuse_shared(path: Path, st: os.stat_result, what: str) -> None:

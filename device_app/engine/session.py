@@ -37,6 +37,8 @@ from device_app.core.flow import DeviceFlow
 from device_app.core.http import Request, Response
 from device_app.core.profile import Profile
 from device_app.core.sanitize import check_uri
+from device_app.engine.errors import ReauthRequired as ReauthRequired
+from device_app.engine.errors import outcome_of
 from device_app.engine.logging_setup import register_secret
 from device_app.engine.runner import run_flow
 from device_app.engine.token_store import TokenStore, TokenStoreError
@@ -44,13 +46,6 @@ from device_app.engine.token_store import TokenStore, TokenStoreError
 log = logging.getLogger("device_app.engine.session")
 
 Transport = Callable[[Request], Response]
-
-
-class ReauthRequired(DeviceAppError):
-    """The device holds no usable grant: it must be authorized again (a new code)."""
-
-    def __init__(self, message: str) -> None:
-        DeviceAppError.__init__(self, message)
 
 
 class Session:
@@ -145,57 +140,46 @@ class Session:
         cancel = cancel or threading.Event()
         try:
             profile = self.profile
-        except TransportError as e:
-            final = Event(
-                ev.ERROR, {"category": "network", "error": e.reason, "description": str(e)}
-            )
-            on_event(final)
-            return final
-        except DeviceAppError as e:
-            final = Event(
-                ev.ERROR,
-                {"category": "configuration", "error": "configuration", "description": str(e)},
-            )
+        except DeviceAppError as e:  # discovery or the settings failed: an outcome, not a crash
+            final = outcome_of(e)
+            if final is None:
+                raise
             on_event(final)
             return final
         self.flush_revocations()
         doc = self._load()
-        now, wall = self.clock(), self.wall()
-        flow = None
-        request = None
-        if doc.get("pending"):
-            flow = DeviceFlow.resume(profile, doc["pending"], now, wall, self.rand)
-            if flow is None:
-                doc["pending"] = None
-                self._save(doc)
-        if flow is not None:
-            log.info("resuming the code that was on screen before the restart")
-            register_secret(flow.device_code)
-            on_event(flow.code_event(now))
-        else:
-            flow = DeviceFlow(profile, self.rand)
-            request = flow.start(now)
+        flow, request = self._flow_to_run(profile, doc, on_event)
 
         def relay(event: Event) -> None:
             # What an event announces is on disk before anyone hears of it: a listener that
             # reacts to "authorized" at once (the TV fetches the user's name) finds the tokens.
             if event.kind == ev.CODE:
                 register_secret(flow.device_code)
-                # Persist the pending code so a power cut does not lose it (PEERS.md §3.5).
+                # Persist the pending code so a power cut does not lose it.
                 doc["pending"] = flow.snapshot(self.clock(), self.wall())
                 self._save(doc)
             elif event.terminal:
                 self._finish_login(event)
             on_event(event)
 
-        ended = run_flow(flow, self.transport, self.clock, cancel.wait, relay, request)
-        if ended is None:  # cancelled
-            final = Event(
-                ev.ERROR, {"category": "cancelled", "error": "cancelled", "description": None}
-            )
-            self._finish_login(final)
-            return final
-        return ended
+        return run_flow(flow, self.transport, self.clock, cancel.wait, relay, request)
+
+    def _flow_to_run(
+        self, profile: Profile, doc: dict[str, Any], on_event: Callable[[Event], None]
+    ) -> tuple[DeviceFlow, Request | None]:
+        """The code still on screen from before a restart, else a new flow and its request."""
+        now, wall = self.clock(), self.wall()
+        if doc.get("pending"):
+            flow = DeviceFlow.resume(profile, doc["pending"], now, wall, self.rand)
+            if flow is not None:
+                log.info("resuming the code that was on screen before the restart")
+                register_secret(flow.device_code)
+                on_event(flow.code_event(now))
+                return flow, None
+            doc["pending"] = None
+            self._save(doc)
+        flow = DeviceFlow(profile, self.rand)
+        return flow, flow.start(now)
 
     def _finish_login(self, final: Event) -> None:
         """Drop the pending code and, when authorized, store the tokens."""
@@ -204,7 +188,7 @@ class Session:
         if final.kind == ev.AUTHORIZED:
             tokens = dict(final.data["tokens"])
             _register_tokens(tokens)
-            stamp(tokens, self.wall())
+            tk.stamp(tokens, self.wall())
             doc["tokens"] = tokens
             doc["user"] = None
             doc["reauth_reason"] = None
@@ -290,8 +274,7 @@ class Session:
         return response
 
     def _bearer(self, url: str, method: str, token: str) -> Response:
-        headers = {"Authorization": "Bearer " + token, "Accept": "application/json"}
-        return self._send(Request(method, url, headers, None, None))
+        return self._send(tk.bearer_request(method, url, token))
 
     def userinfo(self) -> dict[str, Any]:
         """The signed-in user's details from the provider's userinfo endpoint (the API)."""
@@ -376,13 +359,6 @@ def _register_tokens(tokens: dict[str, Any]) -> None:
     """Every secret of a token set is redacted from the logs from now on."""
     for key in ("access_token", "refresh_token", "id_token"):
         register_secret(tokens.get(key))
-
-
-def stamp(tokens: dict[str, Any], wall_now: float) -> None:
-    """Set the wall-clock times of a token set received just now."""
-    tokens["obtained_at"] = wall_now
-    life = tokens.get("expires_in")
-    tokens["expires_at"] = wall_now + life if life else None
 
 
 def display_name(user: Any) -> str | None:

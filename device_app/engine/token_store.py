@@ -40,7 +40,7 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager, suppre
 from pathlib import Path
 from typing import Any
 
-from device_app.core.errors import DeviceAppError, UsageError
+from device_app.core.errors import ConfigurationError, UsageError
 from device_app.engine import private_files as fsutil
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ _PROFILE_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _RECORD_KEYS = frozenset({"format", "version", "generation", "doc", "sha256"})
 
 
-class TokenStoreError(DeviceAppError):
+class TokenStoreError(ConfigurationError):
     """The token store's folder or files cannot be used; the message says what to fix."""
 
     def __init__(self, message: str) -> None:

@@ -4,8 +4,9 @@ Theory of operation
 -------------------
 The core hands over a fully built request (method, URL, headers, encoded body) and gets back
 status, headers and at most ``max_body`` decoded bytes, or a :class:`TransportError` whose
-``reason`` says what went wrong. The transport never retries, never follows a redirect and
-never stores cookies: those decisions belong to the core.
+``reason`` (one of ``device_app.core.errors.REASONS``) says what went wrong. The transport
+never retries, never follows a redirect and never stores cookies: those decisions belong to
+the core.
 
 ``requests`` only bounds each *socket read*, so a peer that sends one byte every few seconds
 would keep a request alive forever. Each request therefore gets a :class:`_Deadline`: a
@@ -37,7 +38,15 @@ import urllib3.exceptions
 import urllib3.poolmanager
 
 from device_app import __version__
-from device_app.core.errors import ConfigurationError, TransportError
+from device_app.core.errors import (
+    REASON_CONNECT,
+    REASON_OTHER,
+    REASON_TIMEOUT,
+    REASON_TLS,
+    REASON_TOO_LARGE,
+    ConfigurationError,
+    TransportError,
+)
 from device_app.core.http import Request, Response
 
 if TYPE_CHECKING:
@@ -368,14 +377,14 @@ def _host_of(url: str) -> str:
 def _timeout(host: str, seconds: float) -> TransportError:
     return TransportError(
         f"{host} did not send a complete response within {seconds:g} seconds.",
-        reason="timeout",
+        reason=REASON_TIMEOUT,
     )
 
 
 def _too_large(host: str, limit: int) -> TransportError:
     return TransportError(
         f"The response from {host} is larger than {limit} bytes, so it was not read.",
-        reason="too_large",
+        reason=REASON_TOO_LARGE,
     )
 
 
@@ -403,14 +412,32 @@ def _classify(exc: Exception, host: str, fired: bool, t: HttpTransport) -> Trans
     if fired:
         return _timeout(host, t.total_timeout)
     causes = list(_causes(exc))
+    for find in (_certificate, _timed_out, _bad_url, _connection, _tls_or_http):
+        err = find(causes, host, t)
+        if err is not None:
+            return err
+    if isinstance(
+        exc, (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError)
+    ):
+        return TransportError(
+            f"The request to {host} failed ({type(exc).__name__}).", reason=REASON_OTHER
+        )
+    raise exc  # not an I/O failure: a programming error, let it surface
+
+
+def _certificate(causes: list[BaseException], host: str, t: HttpTransport) -> TransportError | None:
     for e in causes:
         if isinstance(e, ssl.SSLCertVerificationError):
             detail = e.verify_message or "verification failed"
             return TransportError(
                 f"The TLS certificate of {host} could not be verified ({detail}); if the "
                 "server uses a private CA, pass that CA's certificate as ca_bundle.",
-                reason="tls",
+                reason=REASON_TLS,
             )
+    return None
+
+
+def _timed_out(causes: list[BaseException], host: str, t: HttpTransport) -> TransportError | None:
     if any(
         isinstance(e, urllib3.exceptions.ConnectTimeoutError)
         # urllib3 derives NewConnectionError (refused, unreachable) from ConnectTimeoutError
@@ -420,48 +447,53 @@ def _classify(exc: Exception, host: str, fired: bool, t: HttpTransport) -> Trans
         return TransportError(
             f"{host} did not accept a connection within "
             f"{min(t.connect_timeout, t.total_timeout):g} seconds.",
-            reason="timeout",
+            reason=REASON_TIMEOUT,
         )
     if any(isinstance(e, (TimeoutError, urllib3.exceptions.ReadTimeoutError)) for e in causes):
         return _timeout(host, t.total_timeout)
-    if any(
-        isinstance(
-            e,
-            (
-                requests.exceptions.InvalidURL,
-                requests.exceptions.MissingSchema,
-                requests.exceptions.InvalidSchema,
-            ),
-        )
-        for e in causes
-    ):
+    return None
+
+
+_BAD_URL = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+)
+
+
+def _bad_url(causes: list[BaseException], host: str, t: HttpTransport) -> TransportError | None:
+    if any(isinstance(e, _BAD_URL) for e in causes):
         return TransportError(
             f"The URL for {host} is not a valid http(s) URL; check the configured endpoint.",
-            reason="other",
+            reason=REASON_OTHER,
         )
+    return None
+
+
+def _connection(causes: list[BaseException], host: str, t: HttpTransport) -> TransportError | None:
     connect = _connect_reason(causes)
-    if connect is not None:
-        return TransportError(f"Could not talk to {host}: {connect}.", reason="connect")
+    if connect is None:
+        return None
+    return TransportError(f"Could not talk to {host}: {connect}.", reason=REASON_CONNECT)
+
+
+def _tls_or_http(causes: list[BaseException], host: str, t: HttpTransport) -> TransportError | None:
     for e in causes:
         if isinstance(e, ssl.SSLError):
             return TransportError(
                 f"The TLS handshake with {host} failed ({e.reason or 'error'}); check that "
                 "the URL really is https and that no proxy intercepts the connection.",
-                reason="tls",
+                reason=REASON_TLS,
             )
     if any(isinstance(e, urllib3.exceptions.DecodeError) for e in causes):
         return TransportError(
-            f"The response from {host} could not be decompressed.", reason="other"
+            f"The response from {host} could not be decompressed.", reason=REASON_OTHER
         )
     if any(isinstance(e, http.client.HTTPException) for e in causes):
-        return TransportError(f"{host} sent a response that is not valid HTTP.", reason="other")
-    if isinstance(
-        exc, (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError)
-    ):
         return TransportError(
-            f"The request to {host} failed ({type(exc).__name__}).", reason="other"
+            f"{host} sent a response that is not valid HTTP.", reason=REASON_OTHER
         )
-    raise exc  # not an I/O failure: a programming error, let it surface
+    return None
 
 
 _UNREACHABLE = (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN)

@@ -6,8 +6,10 @@ import argparse
 import socket
 from pathlib import Path
 
+from device_app.core.errors import ConfigurationError
 from device_app.core.profile import Profile
-from device_app.engine.config import resolve_profile, settings_from_args
+from device_app.engine.config import resolve_profile
+from device_app.engine.flags import settings_from_args, with_flag_hints
 from device_app.engine.session import Session
 from device_app.engine.token_store import TokenStore
 from device_app.engine.transport import HttpTransport
@@ -28,7 +30,10 @@ def make_session(
     cache_dir = store_dir / "discovery"
 
     def profile() -> Profile:
-        return resolve_profile(settings, transport, cache_dir)
+        try:
+            return resolve_profile(settings, transport, cache_dir)
+        except ConfigurationError as e:  # the core names settings; here they are flags
+            raise ConfigurationError(with_flag_hints(str(e))) from None
 
     name = device_name or socket.gethostname()
     return Session(profile, store, transport, device_name=name)

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from device_app.assets import BOARD_DIR, THEME_DIR, stem, toml_files
+from device_app.core.errors import ConfigurationError
 from device_app.hardware.input.keymap import KeymapError, layer_keymap
 
 _LOCALE = re.compile(r"^([a-z]{2,3}([_-][A-Za-z]{2,4})?)?$")  # "", "it", "pt_BR", "zh-Hant"
@@ -40,8 +41,11 @@ VIDEO_DRIVERS = (
 )
 
 
-class BoardError(ValueError):
+class BoardError(ConfigurationError, ValueError):
     """A board file is missing or wrong; the message says where and what to fix."""
+
+    def __init__(self, message: str) -> None:
+        ConfigurationError.__init__(self, message)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from device_app.core import errors
-from device_app.engine.session import ReauthRequired
+from device_app.core import errors, outcomes
+from device_app.engine.errors import ReauthRequired, outcome_of
 from device_app.tv.eventlog import EventLog
 from device_app.ui import messages as msg
 
@@ -35,17 +35,10 @@ class SessionLike(Protocol):
 
 def error_category(exc: BaseException) -> tuple[str, str]:
     """(category, error name) for an exception from the session, for the error screen."""
-    if isinstance(exc, errors.TransportError):
-        return "network", str(getattr(exc, "reason", "") or "")
-    if isinstance(exc, errors.ConfigurationError):
-        return "configuration", ""
-    if isinstance(exc, errors.OAuthError):
-        cat = str(getattr(exc, "category", "") or "")
-        return (
-            cat if cat in ("configuration", "bad_code") else "protocol",
-            str(getattr(exc, "error", "") or ""),
-        )
-    return "protocol", ""
+    failure = outcome_of(exc)
+    if failure is None or failure.kind != outcomes.FAILED:
+        return outcomes.PROTOCOL, ""
+    return failure.data["category"], str(failure.data["error"] or "")
 
 
 def _log_failure(what: str, exc: BaseException) -> None:

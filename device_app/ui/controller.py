@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from device_app.core import events, outcomes
 from device_app.ui import text
 from device_app.ui import viewmodel as vm
 
@@ -154,23 +155,23 @@ class Controller:
         if gen != self.gen or self._busy != "login":
             return  # stale: from a login that was cancelled or already finished
         s = self.state
-        if kind == "code":
+        if kind == events.CODE:
             info = vm.code_from_public(public, now)
             if info is None:
                 self._cancel_login()
-                self._fail(vm.ErrorInfo("protocol", "invalid_response", ""), "login", now)
+                self._fail(vm.ErrorInfo(outcomes.PROTOCOL, "invalid_response", ""), "login", now)
                 return
             s.code = info
             s.status = vm.STATUS_WAITING
             s.retry_at = None
             self._failures = 0
             self._show(vm.ACTIVATION)
-        elif kind == "pending":
+        elif kind == events.PENDING:
             s.status = vm.STATUS_WAITING
             s.retry_at = None
             if s.screen == vm.RECONNECTING:
                 s.screen = vm.ACTIVATION
-        elif kind == "retrying":
+        elif kind == events.RETRYING:
             s.status = vm.STATUS_RECONNECTING
             try:
                 delay = max(0.0, float(public.get("delay") or 0.0))
@@ -180,7 +181,7 @@ class Controller:
             s.retry_at = now + delay
             if s.screen == vm.ACTIVATION:
                 s.screen = vm.RECONNECTING
-        elif kind == "authorized":
+        elif kind == outcomes.AUTHORIZED:
             self._busy = ""
             self._authorized = True
             self._failures = 0
@@ -188,22 +189,25 @@ class Controller:
             s.user = None
             self._show(vm.SIGNED_IN)
             self._issue("userinfo")
-        elif kind == "denied":
+        elif kind == outcomes.DENIED:
             self._busy = ""
             s.denied = text.clean(public.get("description"), text.MAX_LINE)
             self._show(vm.DENIED, ("try_again",))
             if self.kiosk.enabled:
                 self._set_auto(now + KIOSK_MESSAGE_SECONDS, "new_code")
-        elif kind == "expired":
+        elif kind == outcomes.EXPIRED:
             self._busy = ""
             self._expired(now, cancelled=False)
-        elif kind == "error":
+        elif kind == outcomes.FAILED:
             self._busy = ""
             self._fail(vm.error_from_public(public), "login", now)
+        elif kind == outcomes.CANCELLED:  # not by Back (that login is stale): by the session
+            self._busy = ""
+            self._expired(now, cancelled=True)
         elif final:
             # login() returned without a terminal event: treat as a protocol failure.
             self._busy = ""
-            self._fail(vm.ErrorInfo("protocol", "", ""), "login", now)
+            self._fail(vm.ErrorInfo(outcomes.PROTOCOL, "", ""), "login", now)
         # slow_down changes only the poll interval: nothing to show (TV_UX.md §1.3).
 
     def _expired(self, now: float, cancelled: bool) -> None:
@@ -231,9 +235,7 @@ class Controller:
         if gen != self.gen or self._busy != "login":
             return
         self._busy = ""
-        self._fail(
-            vm.ErrorInfo(category if category in vm.CATEGORIES else "protocol", error), "login", now
-        )
+        self._fail(vm.ErrorInfo(outcomes.category(category), error), "login", now)
 
     def on_userinfo(self, gen: int, info: Mapping[str, Any], now: float) -> None:
         """The account details arrived."""
@@ -277,7 +279,7 @@ class Controller:
             self._sign_out()
             return
         self._fail(
-            vm.ErrorInfo(category if category in vm.CATEGORIES else "network", error),
+            vm.ErrorInfo(category if category in vm.CATEGORIES else outcomes.NETWORK, error),
             "userinfo",
             now,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from device_app.core import outcomes
 from device_app.ui import viewmodel as vm
 from device_app.ui.i18n import N_, Translator
 
@@ -98,7 +99,7 @@ STARTING_BODIES = {
 }
 
 ERROR_TEXTS = {
-    "configuration": (
+    outcomes.CONFIGURATION: (
         N_("This device is not set up correctly"),
         N_("The sign-in server refused this device's settings."),
         N_(
@@ -106,17 +107,17 @@ ERROR_TEXTS = {
             "app on the server."
         ),
     ),
-    "protocol": (
+    outcomes.PROTOCOL: (
         N_("The sign-in server gave an unexpected answer"),
         N_("This device could not understand the server's reply."),
         N_("Check the server address, and that the server supports device sign-in (RFC 8628)."),
     ),
-    "bad_code": (
+    outcomes.BAD_CODE: (
         N_("The sign-in code was not accepted"),
         N_("The server no longer knows this code."),
         N_("Get a new code and try again."),
     ),
-    "network": (
+    outcomes.NETWORK: (
         N_("Can't reach the sign-in server"),
         N_("This device could not connect to the server."),
         N_("Check the network cable or Wi-Fi, and that the server is running."),

@@ -8,12 +8,16 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from device_app.assets import THEME_DIR, stem, toml_files
+from device_app.core.errors import ConfigurationError
 
 Colour = tuple[int, int, int]
 
 
-class ThemeError(ValueError):
+class ThemeError(ConfigurationError, ValueError):
     """A theme file is missing or wrong; the message names the file and the key."""
+
+    def __init__(self, message: str) -> None:
+        ConfigurationError.__init__(self, message)
 
 
 @dataclass(frozen=True)

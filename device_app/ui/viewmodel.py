@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from device_app.core import outcomes
+from device_app.core.profile import DEFAULT_EXPIRES
 from device_app.ui import text
 from device_app.ui.i18n import N_
 
@@ -48,8 +50,8 @@ WHY_SIGNING_OUT = "signing_out"
 STATUS_WAITING = "waiting"
 STATUS_RECONNECTING = "reconnecting"
 
-# Error categories (from the core's error event, plus "account" for a userinfo failure).
-CATEGORIES = ("configuration", "protocol", "bad_code", "network")
+# Error categories: a failed outcome's (device_app/core/outcomes.py).
+CATEGORIES = outcomes.CATEGORIES
 
 WARN_SECONDS = 60  # countdown turns amber below a minute (shared/reference/TV_UX.md §1.3)
 
@@ -97,7 +99,9 @@ def code_from_public(public: Mapping[str, Any], now: float) -> CodeInfo | None:
     except (TypeError, ValueError):
         expires_in = 0
     if expires_in <= 0:
-        expires_in = 1800  # RFC 8628 §3.2 makes expires_in REQUIRED; 30 min is the common value
+        # RFC 8628 §3.2 makes expires_in REQUIRED; the flow never sends a code without one,
+        # so this only guards other senders, with the core's default.
+        expires_in = int(DEFAULT_EXPIRES)
     return CodeInfo(
         user_code=code,
         verification_uri=uri,
@@ -137,11 +141,8 @@ def user_from_userinfo(info: Mapping[str, Any]) -> UserInfo:
 
 def error_from_public(public: Mapping[str, Any]) -> ErrorInfo:
     """An :class:`ErrorInfo` from an ``error`` event; unknown categories count as protocol."""
-    category = str(public.get("category") or "")
-    if category not in CATEGORIES:
-        category = "protocol"
     return ErrorInfo(
-        category=category,
+        category=outcomes.category(public.get("category")),
         error=text.clean(public.get("error"), 60),
         description=text.clean(public.get("description"), text.MAX_LINE),
     )

@@ -66,7 +66,7 @@ def test_every_shipped_provider_builds_with_a_sample_issuer(name: Any) -> None:
     assert p.scope == data.get("scope")
     if data.get("issuer") is None and data.get("endpoints"):
         # Templated providers need an issuer.
-        with pytest.raises(ConfigurationError, match="--issuer"):
+        with pytest.raises(ConfigurationError, match="needs its issuer"):
             build_profile(name, "client", client_secret=secret)
     for code, cls in (data.get("error_map") or {}).items():
         assert cls in (
@@ -115,7 +115,7 @@ def test_endpoint_precedence_overrides_then_metadata_then_templates() -> None:
     ("kwargs", "message"),
     [
         ({"provider": "nope"}, "unknown provider 'nope'"),
-        ({"provider": "okta"}, "--issuer"),
+        ({"provider": "okta"}, "needs its issuer"),
         ({"provider": "google"}, "client secret"),
         ({"provider": "google", "client_secret": ""}, "client secret"),
         ({"provider": "okta", "issuer": "not a url"}, "not an absolute URL"),

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from device_app.core import events, states
+from device_app.core import events, outcomes, states
 from device_app.core.errors import UsageError
 from device_app.core.events import Event
 from device_app.core.flow import DeviceFlow
@@ -35,11 +35,11 @@ ALL_INPUTS = [
     states.PENDING,
     states.SLOW_DOWN,
     states.TRANSIENT,
-    states.TOKENS,
-    states.DENY,
-    states.EXPIRE,
-    states.FAIL,
-    states.CANCEL,
+    outcomes.AUTHORIZED,
+    outcomes.DENIED,
+    outcomes.EXPIRED,
+    outcomes.FAILED,
+    outcomes.CANCELLED,
 ]
 
 
@@ -75,7 +75,7 @@ def test_final_states_have_no_way_out() -> None:
         assert not [k for k in states.TRANSITIONS if k[0] == s]
     live = [s for s in ALL_STATES if s not in states.FINAL]
     for s in live:
-        assert states.TRANSITIONS[(s, states.CANCEL)] == states.CANCELLED
+        assert states.TRANSITIONS[(s, outcomes.CANCELLED)] == states.CANCELLED
 
 
 def test_every_state_is_reachable_from_idle() -> None:

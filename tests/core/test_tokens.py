@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from device_app.core import responses as rs
 from device_app.core import tokens as tk
 from device_app.core.errors import OAuthError, ProtocolError, TransportError
 from device_app.core.formenc import decode_form
@@ -23,58 +24,58 @@ WALL = 1_700_000_000.0
 @pytest.mark.parametrize(
     ("response", "kind", "error"),
     [
-        (json_reply(200, {"access_token": "a", "token_type": "Bearer"}), tk.R_TOKENS, None),
-        (json_reply(200, {"error": "authorization_pending"}), tk.R_ERROR, "authorization_pending"),
-        (form_reply(200, {"error": "slow_down"}), tk.R_ERROR, "slow_down"),
-        (json_reply(403, {"error_code": "rate_limit_exceeded"}), tk.R_ERROR, "rate_limit_exceeded"),
-        (json_reply(428, {"error": "authorization_pending"}), tk.R_ERROR, "authorization_pending"),
-        (json_reply(404, {"error": "device_not_found"}), tk.R_ERROR, "device_not_found"),
-        (json_reply(500, {"error": "internal_error"}), tk.R_ERROR, "internal_error"),
-        (json_reply(200, {"error": "x", "access_token": "a"}), tk.R_ERROR, "x"),  # error wins
-        (Response(503, {}, b""), tk.R_TRANSIENT, None),
+        (json_reply(200, {"access_token": "a", "token_type": "Bearer"}), rs.R_TOKENS, None),
+        (json_reply(200, {"error": "authorization_pending"}), rs.R_ERROR, "authorization_pending"),
+        (form_reply(200, {"error": "slow_down"}), rs.R_ERROR, "slow_down"),
+        (json_reply(403, {"error_code": "rate_limit_exceeded"}), rs.R_ERROR, "rate_limit_exceeded"),
+        (json_reply(428, {"error": "authorization_pending"}), rs.R_ERROR, "authorization_pending"),
+        (json_reply(404, {"error": "device_not_found"}), rs.R_ERROR, "device_not_found"),
+        (json_reply(500, {"error": "internal_error"}), rs.R_ERROR, "internal_error"),
+        (json_reply(200, {"error": "x", "access_token": "a"}), rs.R_ERROR, "x"),  # error wins
+        (Response(503, {}, b""), rs.R_TRANSIENT, None),
         (
             Response(502, {"Content-Type": "text/html"}, b"<html>Bad gateway</html>"),
-            tk.R_TRANSIENT,
+            rs.R_TRANSIENT,
             None,
         ),
-        (Response(429, {}, b""), tk.R_TRANSIENT, None),
-        (Response(408, {}, b""), tk.R_TRANSIENT, None),
-        (Response(301, {"Location": "https://elsewhere/"}, b""), tk.R_TRANSIENT, None),
-        (Response(307, {}, b""), tk.R_TRANSIENT, None),
+        (Response(429, {}, b""), rs.R_TRANSIENT, None),
+        (Response(408, {}, b""), rs.R_TRANSIENT, None),
+        (Response(301, {"Location": "https://elsewhere/"}, b""), rs.R_TRANSIENT, None),
+        (Response(307, {}, b""), rs.R_TRANSIENT, None),
         (
             Response(200, {"Content-Type": "text/html"}, b"<html>portal</html>"),
-            tk.R_TRANSIENT,
+            rs.R_TRANSIENT,
             None,
         ),
         (
             Response(200, {"Content-Type": "application/json"}, b'{"access_token": "a"'),
-            tk.R_TRANSIENT,
+            rs.R_TRANSIENT,
             None,
         ),  # cut short
-        (Response(200, {}, b""), tk.R_TRANSIENT, None),
-        (json_reply(200, {"token": "x"}), tk.R_PROTOCOL, None),
-        (json_reply(201, {"access_token": "a", "token_type": "Bearer"}), tk.R_TOKENS, None),
-        (json_reply(400, {"detail": "nope"}), tk.R_PROTOCOL, None),
-        (json_reply(400, {"access_token": "a", "token_type": "Bearer"}), tk.R_PROTOCOL, None),
-        (json_reply(400, {"error": 42}), tk.R_PROTOCOL, None),
-        (Response(404, {"Content-Type": "text/html"}, b"<h1>404</h1>"), tk.R_PROTOCOL, None),
+        (Response(200, {}, b""), rs.R_TRANSIENT, None),
+        (json_reply(200, {"token": "x"}), rs.R_PROTOCOL, None),
+        (json_reply(201, {"access_token": "a", "token_type": "Bearer"}), rs.R_TOKENS, None),
+        (json_reply(400, {"detail": "nope"}), rs.R_PROTOCOL, None),
+        (json_reply(400, {"access_token": "a", "token_type": "Bearer"}), rs.R_PROTOCOL, None),
+        (json_reply(400, {"error": 42}), rs.R_PROTOCOL, None),
+        (Response(404, {"Content-Type": "text/html"}, b"<h1>404</h1>"), rs.R_PROTOCOL, None),
     ],
 )
 def test_interpret_reads_the_body_first(response: Any, kind: Any, error: Any) -> None:
-    out = tk.interpret(response, retry_after=None)
+    out = rs.interpret(response, retry_after=None)
     assert out.kind == kind
     assert out.error == error
     assert out.status == response.status
 
 
 def test_interpret_cleans_error_text_and_keeps_retry_after() -> None:
-    out = tk.interpret(
+    out = rs.interpret(
         error_reply(400, "\x1bbad" + "x" * 200, error_description="\x07d" * 300), retry_after=12.0
     )
     assert out.error.startswith("bad") and len(out.error) <= 80
     assert len(out.description) <= 200 and "\x07" not in out.description
     assert out.retry_after == 12.0
-    out = tk.interpret(json_reply(400, {"error": "e", "message": "from message"}))
+    out = rs.interpret(json_reply(400, {"error": "e", "message": "from message"}))
     assert out.description == "from message"
 
 

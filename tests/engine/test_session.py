@@ -284,7 +284,7 @@ def test_profile_errors_become_an_error_event(tmp_path, server, clock):
 
     s = Session(broken, TokenStore(tmp_path / "s", "x"), server, clock=clock.monotonic)
     final, seen = login(s, clock)
-    assert final.kind == ev.ERROR and final.public()["category"] == "network"
+    assert final.kind == ev.FAILED and final.public()["category"] == "network"
     assert seen == [final]
 
 

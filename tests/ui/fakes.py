@@ -68,7 +68,7 @@ class FakeSession:
         if self.hold:
             cancel.wait(30)
             self.cancelled.set()
-            return FakeEvent("error", category="cancelled", error="cancelled", description=None)
+            return FakeEvent("cancelled")  # what Session.login returns when cancelled
         return last
 
     def userinfo(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import pygame
 
+from device_app.core.errors import ConfigurationError
 from device_app.hardware.display.rotation import (
     blit_rotated,
     clip_rects,
@@ -20,8 +21,11 @@ log = logging.getLogger(__name__)
 RectLike = pygame.Rect | tuple[int, int, int, int]
 
 
-class DisplayError(RuntimeError):
+class DisplayError(ConfigurationError, RuntimeError):
     """No usable display; the message says what was tried and what to fix."""
+
+    def __init__(self, message: str) -> None:
+        ConfigurationError.__init__(self, message)
 
 
 class Display:

@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
+from device_app.core.errors import ConfigurationError
 from device_app.hardware.input.actions import ALL_ACTIONS
 
 DEFAULT_KEYMAP_FILE = Path(__file__).resolve().parent / "default_keymap.toml"
@@ -28,11 +29,11 @@ UNBIND = "none"
 _EVDEV_NAME = re.compile(r"^(KEY|BTN)_[A-Z0-9_]+$")
 
 
-class KeymapError(ValueError):
+class KeymapError(ConfigurationError, ValueError):
     """A keymap entry is wrong. ``key`` is the offending key name; the text says what to fix."""
 
     def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
+        ConfigurationError.__init__(self, message)
         self.key = key
 
 

@@ -16,12 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from device_app.core.errors import ConfigurationError
 from device_app.hardware.input.actions import ALL_ACTIONS
 from device_app.hardware.input.threaded import ThreadedSource
 
 
-class ScriptError(ValueError):
+class ScriptError(ConfigurationError, ValueError):
     """A script file is wrong; the message names the file, the step and what to fix."""
+
+    def __init__(self, message: str) -> None:
+        ConfigurationError.__init__(self, message)
 
 
 @dataclass(frozen=True)
