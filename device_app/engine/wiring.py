@@ -8,6 +8,7 @@ from pathlib import Path
 
 from device_app.core.profile import Profile
 from device_app.engine.config import resolve_profile, settings_from_args
+from device_app.engine.locations import discovery_cache_dir
 from device_app.engine.session import Session
 from device_app.engine.token_store import TokenStore
 from device_app.engine.transport import HttpTransport
@@ -25,7 +26,7 @@ def make_session(
     transport = HttpTransport(ca_bundle=settings.ca_bundle)
     store_dir = Path(settings.token_store).expanduser()
     store = TokenStore(store_dir, settings.store_profile)
-    cache_dir = store_dir / "discovery"
+    cache_dir = discovery_cache_dir()
 
     def profile() -> Profile:
         return resolve_profile(settings, transport, cache_dir)

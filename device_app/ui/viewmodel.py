@@ -48,8 +48,9 @@ WHY_SIGNING_OUT = "signing_out"
 STATUS_WAITING = "waiting"
 STATUS_RECONNECTING = "reconnecting"
 
-# Error categories (from the core's error event, plus "account" for a userinfo failure).
-CATEGORIES = ("configuration", "protocol", "bad_code", "network")
+# Error categories (from the core's error event, plus "settings": this device's own settings
+# file is wrong or missing, found before anything was sent to a server).
+CATEGORIES = ("configuration", "protocol", "bad_code", "network", "settings")
 
 WARN_SECONDS = 60  # countdown turns amber below a minute (shared/reference/TV_UX.md §1.3)
 

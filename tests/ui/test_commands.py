@@ -10,7 +10,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from device_app.cli import main
+from device_app.cli import exitcodes, main
 from device_app.hardware.boards import BOARD_DIR
 from device_app.tv import screenshot
 
@@ -65,8 +65,12 @@ def test_screenshot_mistakes_get_one_clear_line(
 def test_screenshot_into_a_missing_folder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["screenshot", "--screen", "home", "--out", str(tmp_path / "no" / "x.png")]) == 1
-    assert "cannot write" in capsys.readouterr().err
+    # Not 1 (an internal error): the --out folder named on the command line is missing.
+    out = str(tmp_path / "no" / "x.png")
+    assert main(["screenshot", "--screen", "home", "--out", out]) == exitcodes.USAGE
+    err = capsys.readouterr().err
+    assert "cannot write" in err and "No such file or directory" in err
+    assert err.count("\n") == 1
 
 
 def offscreen_board(tmp_path: Path) -> Path:
