@@ -380,7 +380,8 @@ def _report(args: argparse.Namespace, code: int, message: str, error: str = "") 
     if getattr(args, "json", False):
         category = _CATEGORY_OF_EXIT.get(code, "internal")
         text = message[len("error: ") :] if message.startswith("error: ") else message
-        _json_line(Event(ev.ERROR, {"category": category, "error": error, "description": text}))
+        data = {"category": category, "error": error or category, "description": text}
+        _json_line(Event(ev.ERROR, data))
 
 
 def _stdout_gone() -> int:
