@@ -30,8 +30,7 @@ def cmd_boards(
     if not paths:  # an empty list would look like success
         err.write(
             f"no board files in {BOARD_DIR}: this installation of device-app is incomplete; "
-            "reinstall it
-"
+            "reinstall it\n"
         )
         return EXIT_BAD_BOARD
     for path in paths:

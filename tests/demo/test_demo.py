@@ -54,7 +54,7 @@ def test_demo_window_without_a_display_says_so_and_ends() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.pop("SDL_VIDEODRIVER", None)
     r = subprocess.run(
-        [sys.executable, "-m", "simulator.demo", "--window"],
+        [sys.executable, "-m", "device_app_simulator.demo", "--window"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -70,7 +70,7 @@ def test_demo_window_without_a_display_says_so_and_ends() -> None:
 def test_ctrl_c_ends_the_demo_with_one_line_and_130() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator.demo", "--terminal", "--no-phone"],
+        [sys.executable, "-m", "device_app_simulator.demo", "--terminal", "--no-phone"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

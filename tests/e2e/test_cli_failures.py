@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from device_app.cli import exitcodes
-from simulator.phone import approve
+from device_app_simulator.phone import approve
 
 from .conftest import SimFactory
 from .harness import cli, cli_env, cli_login, cli_provider_args, client_of, store_name
