@@ -161,16 +161,34 @@ class ObservedSession:
         return self._session.login(both, cancel)
 
 
-def run_window(session: Session, phone: Phone | None, board_name: str) -> int:
-    """The TV app in a window on the desktop board, the keyboard as the remote."""
-    from device_app.hardware.boards import load_board
-    from device_app.tv.app import App
+class NoWindow(Exception):
+    """No window can be shown here; the message says why."""
 
-    board = load_board(board_name)
+
+def run_window(session: Session, phone: Phone | None, board_name: str) -> int:
+    """The TV app in a window on the desktop board, the keyboard as the remote.
+
+    Raises :class:`NoWindow` when no window can be shown (no display: SDL would fall back
+    to drawing off-screen, and the demo would wait for a window nobody can close).
+    """
+    try:
+        from device_app.hardware.boards import OFFSCREEN_DRIVERS, BoardError, load_board
+        from device_app.hardware.display import DisplayError, open_display
+        from device_app.tv.app import App
+    except ImportError as e:
+        raise NoWindow(str(e)) from None
+    try:
+        board = load_board(board_name)
+        display = open_display(board)
+    except (BoardError, DisplayError) as e:
+        raise NoWindow(str(e)) from None
+    if display.driver in OFFSCREEN_DRIVERS:
+        display.close()
+        raise NoWindow("no desktop display could be opened (DISPLAY and WAYLAND_DISPLAY)")
     say("The TV window is open: arrow keys and Enter are the remote, Escape is Back.")
     say("Close the window to end the demo.")
     observed: Any = ObservedSession(session, phone.saw) if phone else session
-    return App(board, observed).run()
+    return App(board, observed, display=display).run()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -209,7 +227,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run the demo; Ctrl-C ends it with one line and the usual exit code 130."""
+    try:
+        return _demo(build_parser().parse_args(argv))
+    except KeyboardInterrupt:
+        print("demo: interrupted", file=sys.stderr)
+        return exitcodes.CANCELLED
+
+
+def _demo(args: argparse.Namespace) -> int:
     setup_logging(20 if args.verbose else 30)
     tmp = Path(tempfile.mkdtemp(prefix="device-app-demo-"))
     try:
@@ -248,9 +274,13 @@ def main(argv: list[str] | None = None) -> int:
         if use_window:
             try:
                 return run_window(session, phone, args.board)
-            except ImportError as e:
+            except NoWindow as e:
                 if args.window:
-                    print("demo: no window possible: %s" % e, file=sys.stderr)
+                    print(
+                        "demo: --window needs a display, and none could be used: %s; "
+                        "run without --window to watch the demo in the terminal" % e,
+                        file=sys.stderr,
+                    )
                     return exitcodes.CONFIGURATION
         if not args.terminal:
             say("No display found: running the demo in the terminal instead of a TV window.")

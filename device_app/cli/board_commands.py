@@ -26,7 +26,14 @@ def cmd_boards(
     out = out or sys.stdout
     err = err or sys.stderr
     status = EXIT_OK
-    for path in toml_files(BOARD_DIR):
+    paths = toml_files(BOARD_DIR)
+    if not paths:  # an empty list would look like success
+        err.write(
+            f"no board files in {BOARD_DIR}: this installation of device-app is incomplete; "
+            "reinstall it\n"
+        )
+        return EXIT_BAD_BOARD
+    for path in paths:
         try:
             board = read_board(path)
         except BoardError as e:
@@ -54,8 +61,16 @@ def cmd_check_board(
 
 def register(subparsers: Any) -> None:
     """Add ``boards`` and ``check-board`` to the CLI; each sets ``func(args) -> int``."""
-    p = subparsers.add_parser("boards", help="list the board configurations shipped with the app")
+    p = subparsers.add_parser(
+        "boards",
+        help="list the board configurations shipped with the app",
+        description="List the shipped board files: name, resolution, display and description.",
+    )
     p.set_defaults(func=cmd_boards)
-    p = subparsers.add_parser("check-board", help="validate a board configuration file")
+    p = subparsers.add_parser(
+        "check-board",
+        help="validate a board configuration file",
+        description="Check a board file as the app would load it: print OK or what to fix.",
+    )
     p.add_argument("file", metavar="FILE", help="a board TOML file, or a shipped board's name")
     p.set_defaults(func=cmd_check_board)

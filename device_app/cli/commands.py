@@ -28,6 +28,7 @@ from device_app.core.providers import PROVIDERS
 from device_app.engine.errors import outcome_of
 from device_app.engine.flags import add_provider_arguments
 from device_app.engine.logging_setup import redact, setup_logging
+from device_app.engine.token_store import TokenStoreError
 
 log = logging.getLogger("device_app.cli")
 
@@ -60,6 +61,8 @@ def cmd_login(args: argparse.Namespace) -> int:
     from device_app.engine.wiring import make_session
 
     session = make_session(args)
+    # Before any code is shown: an approval needs somewhere to be kept.
+    session.store.check_writable()
     session.profile  # noqa: B018 - discovery now, so a bad issuer is one line, not an event
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and not args.json
     browser = not args.json and not args.no_browser and _browser_available()
@@ -85,6 +88,8 @@ def cmd_login(args: argparse.Namespace) -> int:
             while final is None:
                 kind, item = inbox.get()
                 if kind == "event":
+                    if item.kind == ev.AUTHORIZED and session.unsaved:
+                        continue  # not signed in after all: reported below
                     _json_line(item) if args.json else view.show(item)
                     if item.kind == ev.CODE and args.browser:
                         view.open_browser()
@@ -94,10 +99,15 @@ def cmd_login(args: argparse.Namespace) -> int:
                     raise item
                 elif kind == "done":
                     final = item
-        except KeyboardInterrupt:
+        except BaseException:  # Ctrl-C, or stdout closed (``| head -1``)
             cancel.set()
             worker.join(timeout=5)
             raise
+        if final.kind == ev.AUTHORIZED and session.unsaved:
+            raise TokenStoreError(
+                "the sign-in was approved but its tokens could not be saved, so it is lost: %s"
+                % session.warning
+            )
         if session.warning:
             print("device-app: warning: %s" % session.warning, file=sys.stderr)
         if final.kind == ev.EXPIRED and interactive:
@@ -105,8 +115,8 @@ def cmd_login(args: argparse.Namespace) -> int:
             while inbox.get()[0] != "enter":
                 pass
             continue
-        if final.kind == ev.AUTHORIZED and not args.json:
-            _greet(session)
+        if final.kind == ev.AUTHORIZED:
+            _learn_user(session, greet=not args.json)
         return exitcodes.for_outcome(final)
 
 
@@ -115,7 +125,8 @@ def _read_enter(inbox: queue.Queue[tuple[str, Any]]) -> None:
         inbox.put(("enter", None))
 
 
-def _greet(session: Any) -> None:
+def _learn_user(session: Any, greet: bool) -> None:
+    """Fetch the user's details (the session records them for ``status``); greet them."""
     try:
         user = session.userinfo()
     except DeviceAppError as e:
@@ -125,7 +136,7 @@ def _greet(session: Any) -> None:
     from device_app.engine.session import display_name
 
     name = display_name(user)
-    if name:
+    if name and greet:
         say("Hello, %s!" % clean_text(str(name), 80))
 
 
@@ -201,6 +212,24 @@ def cmd_providers(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- parser
+def _add_global_flags(parser: argparse.ArgumentParser, default: Any) -> None:
+    """``-v`` and ``--debug``, before the command or after it (as ``gh`` allows)."""
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="log what happens"
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="log everything (secrets redacted) and show tracebacks",
+    )
+
+
+def _add_command(sub: Any, name: str, summary: str, description: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=summary, description=description)
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="device-app",
@@ -209,13 +238,20 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version="device-app %s" % __version__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
-    parser.add_argument("--debug", action="store_true", help="log everything (secrets redacted)")
+    _add_global_flags(parser, False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("login", help="get a code, show it, wait for approval, store the tokens")
+    p = _add_command(
+        sub,
+        "login",
+        "get a code, show it, wait for approval, store the tokens",
+        "Ask the server for a code, show it (with a QR code) and wait until someone approves "
+        "it on a phone or computer; then store the tokens.",
+    )
     add_provider_arguments(p)
-    p.add_argument("--json", action="store_true", help="one JSON object per line per event")
+    p.add_argument(
+        "--json", action="store_true", help="one JSON object per line for every event and error"
+    )
     p.add_argument("--no-qr", action="store_true", help="do not draw a QR code")
     p.add_argument(
         "--browser", action="store_true", help="open the page in this computer's browser"
@@ -223,12 +259,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-browser", action="store_true", help="never offer to open a browser")
     p.set_defaults(func=cmd_login)
 
-    p = sub.add_parser("status", help="is the device signed in, and as whom")
+    p = _add_command(
+        sub,
+        "status",
+        "is the device signed in, and as whom",
+        "Say whether the device is signed in, as whom, and when its access token expires. "
+        "Reads only the token store: nothing is sent to the server.",
+    )
     add_provider_arguments(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the status as one JSON object")
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("token", help="print a valid access token (refreshing it when needed)")
+    p = _add_command(
+        sub,
+        "token",
+        "print a valid access token (refreshing it when needed)",
+        "Print a valid access token on stdout, refreshing it first when it is about to expire.",
+    )
     add_provider_arguments(p)
     p.add_argument(
         "--min-ttl",
@@ -239,17 +286,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_token)
 
-    p = sub.add_parser("call", help="call an API URL with the access token, print the answer")
+    p = _add_command(
+        sub,
+        "call",
+        "call an API URL with the access token, print the answer",
+        "Call an API with the access token and print its answer; on a 401 the token is "
+        "refreshed once and the call retried.",
+    )
     add_provider_arguments(p)
-    p.add_argument("url")
-    p.add_argument("--method", default="GET", choices=("GET", "POST", "DELETE"))
+    p.add_argument("url", help="the API URL to call (https, or http to an allowed host)")
+    p.add_argument("--method", default="GET", choices=("GET", "POST", "DELETE"), help="HTTP method")
     p.set_defaults(func=cmd_call)
 
-    p = sub.add_parser("logout", help="revoke the tokens at the server and forget them")
+    p = _add_command(
+        sub,
+        "logout",
+        "revoke the tokens at the server and forget them",
+        "Revoke the tokens at the server (when it offers revocation) and delete them here.",
+    )
     add_provider_arguments(p)
     p.set_defaults(func=cmd_logout)
 
-    p = sub.add_parser("providers", help="list the shipped provider profiles")
+    p = _add_command(
+        sub,
+        "providers",
+        "list the shipped provider profiles",
+        "List the provider profiles that ship with device-app, with notes on each.",
+    )
     p.set_defaults(func=cmd_providers)
 
     for module in ("device_app.cli.tv_commands", "device_app.cli.board_commands"):
@@ -259,11 +322,42 @@ def build_parser() -> argparse.ArgumentParser:
             log.debug("commands of %s unavailable: %s", module, e)
             continue
         mod.register(sub)
+    for command in sub.choices.values():
+        _add_global_flags(command, argparse.SUPPRESS)  # SUPPRESS: absent keeps the global value
     return parser
 
 
 def _exit_for(error: BaseException) -> int:
     return exitcodes.for_outcome(outcome_of(error))
+
+
+def _report(args: argparse.Namespace, message: str, outcome: Event | None) -> None:
+    """One line on stderr; with ``--json`` also the outcome as an event on stdout.
+
+    ``outcome`` is what :func:`outcome_of` made of the exception; None (a bug) is told as a
+    failure of category ``internal``, so that a script reading the events still sees the end.
+    """
+    print("device-app: %s" % message, file=sys.stderr)
+    if getattr(args, "json", False):
+        if outcome is None:
+            outcome = Event(ev.FAILED, {"category": "internal", "error": ""})
+        data = dict(outcome.data)
+        if outcome.kind == ev.FAILED:
+            data["error"] = data.get("error") or data["category"]
+            text = message[len("error: ") :] if message.startswith("error: ") else message
+            data["description"] = text
+        _json_line(Event(outcome.kind, data))
+
+
+def _stdout_gone() -> int:
+    """The reader of our stdout went away (``| head -1``): stop quietly, as C tools do."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the flush at exit must not fail again
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    return exitcodes.BROKEN_PIPE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -273,26 +367,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
     setup_logging(level)
     if not getattr(args, "func", None):
-        parser.print_help()
+        parser.print_usage(sys.stderr)
+        print("device-app: error: give a command (device-app --help lists them)", file=sys.stderr)
         return exitcodes.USAGE
     try:
-        return int(args.func(args))
-    except KeyboardInterrupt:
-        print("device-app: interrupted", file=sys.stderr)
-        return exitcodes.CANCELLED
-    except Exception as e:
-        code = _exit_for(e)
-        if code == exitcodes.INTERNAL or args.debug:
-            log.debug("details", exc_info=True)
-        if isinstance(e, (DeviceAppError, ValueError)) and code != exitcodes.INTERNAL:
-            message = str(e)
-        else:
-            message = "internal error (%s: %s); run with --debug for details" % (
-                type(e).__name__,
-                e,
-            )
-        print("device-app: error: %s" % redact(message), file=sys.stderr)
-        return code
+        try:
+            return int(args.func(args))
+        except KeyboardInterrupt:
+            _report(args, "interrupted", Event(ev.CANCELLED))
+            return exitcodes.CANCELLED
+        except BrokenPipeError:
+            raise
+        except Exception as e:
+            return _report_failure(args, e)
+    except BrokenPipeError:
+        return _stdout_gone()
+
+
+def _report_failure(args: argparse.Namespace, e: Exception) -> int:
+    code = _exit_for(e)
+    if code == exitcodes.INTERNAL or args.debug:
+        log.debug("details", exc_info=True)
+    if isinstance(e, (DeviceAppError, ValueError)) and code != exitcodes.INTERNAL:
+        message = str(e)
+    else:
+        message = "internal error (%s: %s); run with --debug for details" % (
+            type(e).__name__,
+            e,
+        )
+    _report(args, "error: %s" % redact(message), outcome_of(e))
+    return code
 
 
 if __name__ == "__main__":

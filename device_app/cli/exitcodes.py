@@ -15,11 +15,12 @@ PROTOCOL = 6  # the server broke the protocol, or refused the code (bad code, un
 NETWORK = 7  # the server could not be reached (or its certificate did not verify)
 NOT_SIGNED_IN = 8  # no tokens, or the device must be authorized again
 CANCELLED = 130  # Ctrl-C
+BROKEN_PIPE = 141  # stdout closed early (``| head``): 128 + SIGPIPE, as a shell shows for C tools
 
 DESCRIPTIONS = {
     OK: "success (login: the device is authorized)",
     INTERNAL: "unexpected internal error",
-    USAGE: "bad command-line usage",
+    USAGE: "bad command-line usage (also: an output file given that cannot be written)",
     CONFIGURATION: "configuration error (provider, client, endpoints, board or profile file)",
     DENIED: "the user declined the sign-in",
     EXPIRED: "the code expired before it was approved",
@@ -27,6 +28,7 @@ DESCRIPTIONS = {
     NETWORK: "network failure: server unreachable, timed out, or TLS verification failed",
     NOT_SIGNED_IN: "not signed in, or the device must be authorized again",
     CANCELLED: "interrupted",
+    BROKEN_PIPE: "the program reading the output stopped early (e.g. | head)",
 }
 
 # Each outcome (for a failure: its category, see outcomes.key) -> exit code.
@@ -40,6 +42,7 @@ FOR_OUTCOME = {
     outcomes.BAD_CODE: PROTOCOL,
     outcomes.NETWORK: NETWORK,
     outcomes.REAUTH: NOT_SIGNED_IN,
+    outcomes.SETTINGS: CONFIGURATION,
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from device_app.cli.exitcodes import CONFIGURATION as EXIT_CONFIGURATION
 from device_app.cli.exitcodes import OK as EXIT_OK
+from device_app.cli.exitcodes import USAGE as EXIT_USAGE
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +42,17 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     except BoardError as e:
         return _fail(str(e), EXIT_CONFIGURATION)
     if args.screen not in SCREENS:
-        return _fail("unknown screen %r (known: %s)" % (args.screen, ", ".join(SCREENS)), 2)
+        return _fail(
+            "unknown screen %r (known: %s)" % (args.screen, ", ".join(SCREENS)), EXIT_USAGE
+        )
     language = args.locale or None
     if language is not None:
         language = i18n.choose_language(language, environ={})
         if language != args.locale.split("_")[0].lower():
             return _fail(
                 "no translation for %r (available: %s)"
-                % (args.locale, ", ".join(["en", *i18n.available_languages()])),
-                2,
+                % (args.locale, ", ".join(sorted({"en", *i18n.available_languages()}))),
+                EXIT_USAGE,
             )
     import pygame
 
@@ -61,7 +64,10 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         return _fail(str(e), EXIT_CONFIGURATION)
     except (OSError, pygame.error) as e:  # missing folder, read-only disk, disk full
         reason = getattr(e, "strerror", None) or str(e)
-        return _fail("cannot write %s: %s" % (args.out, reason), 1)
+        return _fail(
+            "cannot write %s: %s; give --out a file in a folder you can write" % (args.out, reason),
+            EXIT_USAGE,
+        )
     sys.stdout.write("%s\n" % path)
     return EXIT_OK
 
@@ -85,14 +91,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         except OSError as e:
             return _fail(
                 "cannot write the event log %s: %s" % (args.events, e.strerror or e),
-                EXIT_CONFIGURATION,
+                EXIT_USAGE,
             )
         events.write({"event": "start", "board": board.name, "pid": os.getpid()})
-    from device_app.engine.wiring import make_session
-
-    session = make_session(  # bad provider flags raise; the CLI reports them
-        args, default_store=board.token_store, device_name=board.device_name
-    )
+    session = _session_or_settings_screen(args, board)
     from device_app.tv.app import App
 
     try:
@@ -109,9 +111,42 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(e), EXIT_DISPLAY)
 
 
+def _session_or_settings_screen(args: argparse.Namespace, board: Any) -> Any:
+    """The session; while the settings are wrong, a stand-in that puts them on the screen.
+
+    The service then stays up showing what to edit instead of exiting and being restarted
+    in a loop by systemd; the journal gets the same sentence once.
+    """
+    from device_app.cli.unconfigured import SessionOnceConfigured
+    from device_app.core.errors import ConfigurationError
+    from device_app.engine.session import Session
+    from device_app.engine.token_store import TokenStoreError
+    from device_app.engine.wiring import make_session
+
+    def build() -> Session:
+        made = make_session(
+            args, default_store=board.token_store or None, device_name=board.device_name
+        )
+        made.store.check_writable()  # before any code: an approval needs somewhere to go
+        return made
+
+    try:
+        return build()
+    except (ConfigurationError, TokenStoreError) as e:
+        sys.stderr.write(
+            "device-app: error: %s (shown on the screen until fixed; then press OK)\n" % e
+        )
+        return SessionOnceConfigured(build, str(e), board.device_name)
+
+
 def register(subparsers: Any) -> None:
     """Add ``run`` and ``screenshot`` to the CLI's subparsers."""
-    p = subparsers.add_parser("run", help="show the activation screen on a TV / window")
+    p = subparsers.add_parser(
+        "run",
+        help="show the activation screen on a TV / window",
+        description="Run the TV app on a board: show the code and QR, wait for approval, "
+        "greet the user; until the window closes or SIGTERM.",
+    )
     p.add_argument("--board", default="desktop", help="board name or TOML file (default: desktop)")
     p.add_argument(
         "--events",
@@ -134,7 +169,11 @@ def register(subparsers: Any) -> None:
         add_provider_arguments(p)
     p.set_defaults(func=cmd_run)
 
-    p = subparsers.add_parser("screenshot", help="render a screen with sample data to a PNG")
+    p = subparsers.add_parser(
+        "screenshot",
+        help="render a screen with sample data to a PNG",
+        description="Render one screen of the TV app with sample data to a PNG file, off-screen.",
+    )
     p.add_argument("--board", default="desktop", help="board name or TOML file")
     p.add_argument(
         "--screen",
@@ -144,5 +183,5 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--locale", help="language (default: the board's, else the environment)")
     p.add_argument("--theme", help="theme name (default: the board's)")
-    p.add_argument("--out", required=True, metavar="FILE.png")
+    p.add_argument("--out", required=True, metavar="FILE.png", help="the PNG file to write")
     p.set_defaults(func=cmd_screenshot)

@@ -26,8 +26,9 @@ PROTOCOL = "protocol"  # the server's answer was unusable, or an error with no b
 BAD_CODE = "bad_code"  # the server no longer knows the device code
 NETWORK = "network"  # no usable answer: unreachable, timed out, TLS refused
 REAUTH = "reauth"  # the device holds no usable grant: it must be authorized again
+SETTINGS = "settings"  # this device's own settings are missing or wrong: nothing was sent yet
 
-CATEGORIES = (CONFIGURATION, PROTOCOL, BAD_CODE, NETWORK, REAUTH)
+CATEGORIES = (CONFIGURATION, PROTOCOL, BAD_CODE, NETWORK, REAUTH, SETTINGS)
 
 
 def category(name):

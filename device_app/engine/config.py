@@ -20,7 +20,6 @@ from device_app.core.profile import Profile, build_profile
 log = logging.getLogger("device_app.engine.config")
 
 SECRET_ENV = "DEVICE_APP_CLIENT_SECRET"  # noqa: S105 - the name of a variable, not a secret
-DEFAULT_STORE = "~/.local/state/device-app"
 DISCOVERY_MODES = ("auto", "oidc", "oauth", "none")
 
 

@@ -45,6 +45,7 @@ from device_app.core.jsonparse import json_object
 from device_app.core.profile import ISSUER_CHECKS, issuer_matches
 from device_app.core.responses import retry_after
 from device_app.core.sanitize import check_uri
+from device_app.engine.private_files import make_private_dirs
 
 log = logging.getLogger("device_app.engine.discovery")
 
@@ -303,7 +304,7 @@ def _write_cache(path: Path, issuer: str, kind: str, now: float, metadata: dict[
     data = json.dumps(entry, indent=1, sort_keys=True).encode("utf-8")
     tmp: str | None = None
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dirs(path.parent)  # 0700 whatever the umask, parents included
         fd, tmp = tempfile.mkstemp(prefix=".discovery-", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
             os.fchmod(f.fileno(), 0o600)  # mkstemp makes 0600; say so regardless of platform

@@ -18,7 +18,8 @@ from device_app.core.errors import ConfigurationError
 from device_app.core.profile import CLIENT_AUTH, ENDPOINT_NAMES
 from device_app.core.providers import PROVIDERS
 from device_app.core.sanitize import check_uri
-from device_app.engine.config import DEFAULT_STORE, DISCOVERY_MODES, SECRET_ENV, Settings
+from device_app.engine.config import DISCOVERY_MODES, SECRET_ENV, Settings
+from device_app.engine.locations import default_token_store
 from device_app.engine.profile_file import load_profile_file
 
 
@@ -35,7 +36,11 @@ def add_provider_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--scope", help="scopes to ask for, space-separated")
     g.add_argument("--audience", help="the API to get a token for (Auth0)")
     for ep in ENDPOINT_NAMES:
-        g.add_argument("--%s-endpoint" % ep.replace("_", "-"), metavar="URL")
+        g.add_argument(
+            "--%s-endpoint" % ep.replace("_", "-"),
+            metavar="URL",
+            help="the %s endpoint, instead of the discovered one" % ep.replace("_", " "),
+        )
     g.add_argument("--discovery", choices=DISCOVERY_MODES, help="how to find the endpoints")
     g.add_argument(
         "--allow-insecure-host",
@@ -51,9 +56,11 @@ def add_provider_arguments(parser: argparse.ArgumentParser) -> None:
 def settings_from_args(args: argparse.Namespace, default_store: str | None = None) -> Settings:
     """Validate flags (+ profile file + environment) into :class:`Settings`."""
     file_data: dict[str, Any] = {}
+    profile_file = ""
     provider = args.provider or "oidc"
     if provider not in PROVIDERS:
         path = Path(provider)
+        profile_file = str(path)
         if path.suffix != ".toml" and not path.exists():
             raise ConfigurationError(
                 "unknown provider %r: use one of %s, or a profile .toml file"
@@ -84,12 +91,14 @@ def settings_from_args(args: argparse.Namespace, default_store: str | None = Non
     audience = pick("audience")
     if audience:
         extra["audience"] = audience
-    store = pick("token_store") or default_store or DEFAULT_STORE
+    store = pick("token_store") or default_store or str(default_token_store())
     insecure = tuple(args.allow_insecure_host or ()) + tuple(file_data.get("insecure_hosts", ()))
     issuer = pick("issuer") or data.get("issuer")
     client_id = pick("client_id", "client_id")
     secret = os.environ.get(SECRET_ENV) or None
-    _check_offline(provider, data, issuer, client_id, secret, endpoints, discovery, insecure)
+    _check_offline(
+        provider, data, issuer, client_id, secret, endpoints, discovery, insecure, profile_file
+    )
     return Settings(
         provider=provider,
         provider_data=data,
@@ -104,7 +113,7 @@ def settings_from_args(args: argparse.Namespace, default_store: str | None = Non
         insecure_hosts=tuple(args.allow_insecure_host or ())
         + tuple(file_data.get("insecure_hosts", ())),
         token_store=store,
-        ca_bundle=getattr(args, "ca_bundle", None),
+        ca_bundle=pick("ca_bundle"),
     )
 
 
@@ -117,11 +126,13 @@ def _check_offline(
     endpoints: Mapping[str, str],
     discovery: str,
     insecure: tuple[str, ...],
+    profile_file: str = "",
 ) -> None:
     """Every check that needs no network, so that a typo never costs a request."""
     if not client_id:
         raise ConfigurationError(
-            "no client ID: give --client-id (or client_id in the profile file)"
+            "no client ID: give --client-id (or client_id in %s)"
+            % (profile_file or "the profile file")
         )
     if data.get("requires_secret") and not secret:
         raise ConfigurationError(

@@ -23,6 +23,7 @@ _FILE_KEYS: dict[str, Any] = {
     "discovery": str,
     "insecure_hosts": list,
     "token_store": str,
+    "ca_bundle": str,
     "endpoints": dict,
 }
 

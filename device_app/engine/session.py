@@ -106,6 +106,11 @@ class Session:
     def _send(self, request: Request) -> Response:
         return self.transport(request)
 
+    @property
+    def unsaved(self) -> bool:
+        """True while the disk refused the last save and the document lives only in memory."""
+        return self._memory is not None
+
     # ----------------------------------------------------------------- status
     def signed_in(self) -> bool:
         """True when tokens are stored (they may need a refresh)."""
@@ -260,6 +265,12 @@ class Session:
             check_uri(url, self.profile.insecure_hosts)
         except ValueError as e:
             raise ProtocolError("refusing to send the token to %s: %s" % (url, e)) from None
+        response = self._call(url, method)
+        if response.status == 200 and method == "GET" and url == self.profile.userinfo_endpoint:
+            self._remember_user(response)  # so that status says who, after any such call
+        return response
+
+    def _call(self, url: str, method: str) -> Response:
         response = self._bearer(url, method, self.access_token())
         if response.status == 401:
             err = tk.www_authenticate_error(response.header("www-authenticate"))
@@ -290,11 +301,17 @@ class Session:
             raise ProtocolError("the userinfo endpoint did not answer with JSON") from None
         if not isinstance(data, dict):
             raise ProtocolError("the userinfo endpoint did not answer with a JSON object")
+        return data
+
+    def _remember_user(self, response: Response) -> None:
+        try:
+            data = json.loads(response.body)
+        except ValueError:
+            return
         doc = self._load()
-        if doc.get("tokens"):
+        if isinstance(data, dict) and doc.get("tokens"):
             doc["user"] = _public_user(data)
             self._save(doc)
-        return data
 
     # ----------------------------------------------------------------- sign out
     def logout(self) -> bool:

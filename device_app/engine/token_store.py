@@ -220,6 +220,22 @@ class TokenStore:
         except (OSError, fsutil.UnsafeLocationError, fsutil.LockTimeout) as exc:
             raise self._error("save", exc) from exc
 
+    def check_writable(self) -> None:
+        """Raise :class:`TokenStoreError` unless a record could be saved here now.
+
+        Writes and removes a small temp file (fsynced): a read-only or full disk, a folder
+        of another user or without write permission shows up before anything is at stake.
+        """
+        try:
+            dfd = self._open_dir(create=True)
+            try:
+                temp = fsutil.write_temp_file(dfd, self.directory, self._temp_prefix, b"{}")
+                fsutil.remove_quietly(dfd, temp)
+            finally:
+                os.close(dfd)
+        except (OSError, fsutil.UnsafeLocationError) as exc:
+            raise self._error("write to", exc) from exc
+
     def clear(self) -> None:
         """Remove every generation, temp file and set-aside copy of this profile."""
         self.warning = None

@@ -353,7 +353,8 @@ def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
         except (OSError, ssl.SSLError) as exc:
             raise ConfigurationError(
                 f"The CA bundle {ca_bundle!r} could not be loaded ({_os_reason(exc)}); "
-                "ca_bundle must name a readable PEM file of CA certificates."
+                "--ca-bundle (ca_bundle in a profile file) must name a readable PEM file of CA "
+                "certificates."
             ) from exc
     return context
 
@@ -431,7 +432,8 @@ def _certificate(causes: list[BaseException], host: str, t: HttpTransport) -> Tr
             detail = e.verify_message or "verification failed"
             return TransportError(
                 f"The TLS certificate of {host} could not be verified ({detail}); if the "
-                "server uses a private CA, pass that CA's certificate as ca_bundle.",
+                "server uses a private CA, give its certificate with --ca-bundle FILE "
+                "(ca_bundle in a profile file).",
                 reason=REASON_TLS,
             )
     return None

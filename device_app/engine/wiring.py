@@ -10,6 +10,7 @@ from device_app.core.errors import ConfigurationError
 from device_app.core.profile import Profile
 from device_app.engine.config import resolve_profile
 from device_app.engine.flags import settings_from_args, with_flag_hints
+from device_app.engine.locations import discovery_cache_dir
 from device_app.engine.session import Session
 from device_app.engine.token_store import TokenStore
 from device_app.engine.transport import HttpTransport
@@ -27,7 +28,7 @@ def make_session(
     transport = HttpTransport(ca_bundle=settings.ca_bundle)
     store_dir = Path(settings.token_store).expanduser()
     store = TokenStore(store_dir, settings.store_profile)
-    cache_dir = store_dir / "discovery"
+    cache_dir = discovery_cache_dir()
 
     def profile() -> Profile:
         try:

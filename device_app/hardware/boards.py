@@ -40,6 +40,14 @@ VIDEO_DRIVERS = (
     "cocoa",
 )
 
+# SDL drivers that draw in memory only: nothing reaches a screen.
+OFFSCREEN_DRIVERS = ("offscreen", "dummy")
+
+
+def needs_real_screen(display: str, fullscreen: bool) -> bool:
+    """A full-screen board: falling back to off-screen drawing would leave the TV black."""
+    return display == "kmsdrm" or (display == "window" and fullscreen)
+
 
 class BoardError(ConfigurationError, ValueError):
     """A board file is missing or wrong; the message says where and what to fix."""
@@ -92,7 +100,7 @@ class Board:
     input_sources: tuple[str, ...] = ("keyboard",)
     evdev_devices: tuple[str, ...] = ()  # device names or paths to read; empty = all with keys
     touch: bool = False
-    token_store: str = "~/.local/state/device-app"  # noqa: S105 - a folder, not a secret
+    token_store: str = ""  # "" = the user's default (engine/locations.py: XDG_STATE_HOME)
     kiosk: Kiosk = field(default_factory=Kiosk)
     framebuffer_format: str = ""  # one of FRAMEBUFFER_FORMATS
     evdev_grab: bool = False  # EVIOCGRAB the evdev devices so the console and SDL don't see keys
@@ -205,6 +213,13 @@ def _check_values(v: dict[str, Any], source: str) -> None:
     for key, drv in drivers:
         if drv:
             _one_of(source, key, drv, VIDEO_DRIVERS)
+        if drv in OFFSCREEN_DRIVERS and needs_real_screen(
+            v.get("display", "window"), v.get("fullscreen", False)
+        ):
+            raise BoardError(
+                f"{source}: {key} = {drv!r} on a full-screen board would draw nothing while "
+                "the app reports it is ready; remove it (a failing screen must stop the app)"
+            )
     if v.get("display") == "framebuffer" and not v.get("framebuffer"):
         raise BoardError(f'{source}: display = "framebuffer" needs framebuffer = "/dev/fbN"')
     for side, frac in v.get("safe_area", {}).items():
@@ -217,6 +232,11 @@ def _check_values(v: dict[str, Any], source: str) -> None:
     theme = v.get("theme", "dark")
     if not theme.endswith(".toml") and not (THEME_DIR / f"{theme}.toml").is_file():
         known = ", ".join(stem(f) for f in toml_files(THEME_DIR))
+        if not known:  # nothing to check against: say so rather than pass
+            raise BoardError(
+                f"{source}: cannot check theme {theme!r}: no bundled themes in {THEME_DIR} "
+                "(this installation of device-app is incomplete; reinstall it)"
+            )
         raise BoardError(
             f"{source}: theme {theme!r} is not a bundled theme (expected one of: "
             f"{known}, or a path to a theme .toml file)"

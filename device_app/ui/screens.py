@@ -117,6 +117,11 @@ ERROR_TEXTS = {
         N_("The server no longer knows this code."),
         N_("Get a new code and try again."),
     ),
+    outcomes.SETTINGS: (
+        N_("This device is not set up yet"),
+        N_("Its sign-in settings are missing or wrong."),
+        N_("Fix the settings file as said below, then press OK to try again."),
+    ),
     outcomes.NETWORK: (
         N_("Can't reach the sign-in server"),
         N_("This device could not connect to the server."),
@@ -242,11 +247,12 @@ def compose(v: vm.ViewModel, tr: Translator) -> Composition:
                 Element("detail_0", DETAIL, tr("Error code: {code}", code=err.error), "muted")
             )
         if err.description:
-            els.append(
-                Element(
-                    "detail_1", DETAIL, tr("Server said: {text}", text=err.description), "muted"
-                )
+            said = (
+                tr("To fix: {text}", text=err.description)
+                if err.category == outcomes.SETTINGS
+                else tr("Server said: {text}", text=err.description)
             )
+            els.append(Element("detail_1", DETAIL, said, "muted"))
         els.extend(_buttons(v, tr))
     elif s == vm.SIGNED_IN:
         if v.user is None:

@@ -126,6 +126,12 @@ BAD = [
     ('theme = "neon"\n', ["theme 'neon' is not a bundled theme", "dark"]),
     ('locale = "English"\n', ["locale must be a language code", "'English'"]),
     ('token_store = " "\n', ["token_store must be a folder path"]),
+    # A black TV that reports ready: full-screen boards may not draw off-screen instead.
+    (
+        'display = "kmsdrm"\nvideo_fallbacks = ["x11", "offscreen"]\n',
+        ["video_fallbacks[1] = 'offscreen' on a full-screen board", "remove it"],
+    ),
+    ('fullscreen = true\nvideo_driver = "dummy"\n', ["video_driver = 'dummy' on a full-screen"]),
 ]
 
 

@@ -307,8 +307,16 @@ def test_kmsdrm_board_sets_the_card_before_trying(
 ) -> None:
     root = fake_drm(tmp_path, {"card2-HDMI-A-1": "connected"})
     monkeypatch.delenv("SDL_KMSDRM_DEVICE_INDEX", raising=False)
-    # No DRM here, so kmsdrm fails and the board's offscreen fallback takes over.
-    board = small("pi-hdmi-1080p", width=320, height=180, video_fallbacks=("offscreen",))
+    # No DRM here, so kmsdrm fails and the board's offscreen fallback takes over. A windowed
+    # board: a full-screen one never falls back to offscreen (the next test).
+    board = small(
+        "pi-hdmi-1080p",
+        width=320,
+        height=180,
+        display="window",
+        fullscreen=False,
+        video_fallbacks=("offscreen",),
+    )
     d = open_display(board, sysfs_root=root)
     try:
         assert os.environ["SDL_KMSDRM_DEVICE_INDEX"] == "2"
@@ -316,6 +324,21 @@ def test_kmsdrm_board_sets_the_card_before_trying(
         assert not pygame.mouse.get_visible()
     finally:
         d.close()
+
+
+def test_a_full_screen_board_never_falls_back_to_offscreen(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A black TV that reports ready: kmsdrm cannot start here, and offscreen is not tried."""
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    board = small("pi-hdmi-1080p", width=320, height=180, video_fallbacks=("offscreen", "dummy"))
+    with pytest.raises(DisplayError) as info:
+        open_display(board, sysfs_root=tmp_path)
+    msg = str(info.value)
+    assert msg.startswith("board pi-hdmi-1080p: the screen did not start")
+    assert "kmsdrm:" in msg and "offscreen:" not in msg and "dummy:" not in msg
+    assert not pygame.display.get_init()
 
 
 def test_rotated_window_draws_on_a_logical_surface(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -113,7 +113,10 @@ def test_cli_login_without_the_google_secret_is_one_clear_line(
     run = cli(["login", "--json", *cli_provider_args(srv, tmp_path / "store")], env)
 
     assert run.code == exitcodes.CONFIGURATION
-    assert run.stdout == ""
+    # --json: the error is an event on stdout too (it used to go silent there).
+    (event,) = [json.loads(line) for line in run.stdout.splitlines()]
+    assert event["event"] == "error" and event["category"] == "configuration"
+    assert "DEVICE_APP_CLIENT_SECRET" in event["description"]
     assert "DEVICE_APP_CLIENT_SECRET" in run.stderr and "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pygame
 
-from device_app.hardware.boards import Board
-from device_app.hardware.display.base import Display, new_panel, start_video
+from device_app.hardware.boards import OFFSCREEN_DRIVERS, Board, needs_real_screen
+from device_app.hardware.display.base import Display, DisplayError, new_panel, start_video
 from device_app.hardware.display.drm import select_kmsdrm_card
 from device_app.hardware.display.rotation import panel_size
+
+log = logging.getLogger(__name__)
 
 
 class WindowDisplay(Display):
@@ -23,11 +26,24 @@ class WindowDisplay(Display):
         )
         if board.display == "kmsdrm" and board.video_driver != "kmsdrm":
             drivers.insert(0, "kmsdrm")
+        full_screen = needs_real_screen(board.display, board.fullscreen)
+        if full_screen:  # never a black TV that reports ready (checked in boards.py too)
+            drivers = [d for d in drivers if d not in OFFSCREEN_DRIVERS]
         if "kmsdrm" in drivers:
             select_kmsdrm_card(sysfs_root, board.drm_connectors)
-        flags = pygame.FULLSCREEN if board.fullscreen or board.display == "kmsdrm" else 0
+        flags = pygame.FULLSCREEN if full_screen else 0
         psize = panel_size(board.size, board.rotation)
-        self.driver, screen = start_video(drivers, psize, flags, "device-app: " + board.name)
+        try:
+            self.driver, screen = start_video(drivers, psize, flags, "device-app: " + board.name)
+        except DisplayError as e:
+            raise DisplayError(
+                f"board {board.name}: the screen did not start: {e}; check that the screen is "
+                "connected and switched on, and that no desktop session holds it"
+            ) from None
+        if self.driver in OFFSCREEN_DRIVERS and board.display != "offscreen":
+            log.warning(
+                "board %s: no display found; drawing off-screen (nothing is shown)", board.name
+            )
         if self.driver in ("kmsdrm", "offscreen", "dummy") or board.kiosk.enabled:
             # Air-mice make kmsdrm draw a pointer in the middle of the TV (TV_UX.md 3.2).
             pygame.mouse.set_visible(False)

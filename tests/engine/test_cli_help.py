@@ -1,0 +1,108 @@
+"""Help that helps, and the command line's own mistakes each said in one sentence."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from device_app.cli import exitcodes
+from device_app.cli.commands import build_parser
+from device_app.engine.flags import settings_from_args
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(sub.choices)
+
+
+def test_every_subcommand_and_option_explains_itself() -> None:
+    commands = subcommands()
+    assert {"login", "status", "token", "call", "logout", "run", "screenshot", "boards"} <= set(
+        commands
+    )
+    missing = []
+    for name, parser in commands.items():
+        if not parser.description:
+            missing.append(f"{name}: no description")
+        for action in parser._actions:
+            if not action.help or action.help == argparse.SUPPRESS:
+                missing.append(f"{name}: {action.option_strings or action.dest} has no help")
+    assert missing == []
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "device_app", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def test_no_command_prints_usage_on_stderr() -> None:
+    r = run()
+    assert r.returncode == exitcodes.USAGE
+    assert r.stdout == ""
+    assert r.stderr.startswith("usage: device-app")
+    assert r.stderr.strip().splitlines()[-1].startswith("device-app: error: give a command")
+
+
+def test_help_after_the_command_lists_the_global_flags() -> None:
+    r = run("login", "--help")
+    assert r.returncode == 0 and "--debug" in r.stdout and "Ask the server for a code" in r.stdout
+
+
+def test_an_unknown_locale_lists_each_language_once(tmp_path: Path) -> None:
+    r = run("screenshot", "--screen", "home", "--locale", "xx", "--out", str(tmp_path / "x.png"))
+    assert r.returncode == exitcodes.USAGE
+    assert r.stderr == "device-app: error: no translation for 'xx' (available: en, it)\n"
+
+
+def test_ca_bundle_is_a_profile_file_key_as_the_messages_say(tmp_path: Path) -> None:
+    profile = tmp_path / "p.toml"
+    profile.write_text(
+        'client_id = "tv"\nissuer = "https://id.example.com"\nca_bundle = "/ca.pem"\n'
+    )
+    args = build_parser().parse_args(["status", "--provider", str(profile)])
+    assert settings_from_args(args).ca_bundle == "/ca.pem"
+    flag = build_parser().parse_args(["status", "--provider", str(profile), "--ca-bundle", "/b"])
+    assert settings_from_args(flag).ca_bundle == "/b"  # the flag wins, as for every key
+
+
+def test_a_missing_client_id_names_the_profile_file(tmp_path: Path) -> None:
+    """The file the Pi installer writes: comments only."""
+    profile = tmp_path / "provider.toml"
+    profile.write_text('# provider = "keycloak"\n# client_id = "living-room-tv"\n')
+    r = run("status", "--provider", str(profile))
+    assert r.returncode == exitcodes.CONFIGURATION
+    assert r.stderr == (
+        "device-app: error: no client ID: give --client-id (or client_id in %s)\n" % profile
+    )
+
+
+def test_check_board_fails_when_there_are_no_themes_to_check_against(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As from an incomplete install: a check with nothing to compare with must not pass."""
+    from device_app.cli import board_commands
+    from device_app.hardware import boards
+
+    board = tmp_path / "b.toml"
+    text = (boards.BOARD_DIR / "desktop.toml").read_text().replace('"dark"', '"darkk"')
+    board.write_text(text)
+    empty = tmp_path / "no-themes"
+    monkeypatch.setattr(boards, "THEME_DIR", empty)
+    with pytest.raises(boards.BoardError, match="cannot check theme 'darkk': no bundled themes"):
+        boards.load_board(str(board))
+    monkeypatch.setattr(board_commands, "BOARD_DIR", empty)
+    out, err = io.StringIO(), io.StringIO()
+    assert board_commands.cmd_boards(argparse.Namespace(), out, err) == exitcodes.CONFIGURATION
+    assert "no board files" in err.getvalue() and out.getvalue() == ""
