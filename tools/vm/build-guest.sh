@@ -15,7 +15,7 @@ GUEST_FILES="$SRC/tools/vm/guest"
 ROOT="$WORK/rootfs"
 WHEELS="$WORK/wheels"
 MIRROR=${VM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-HOST_PY=${VM_HOST_PYTHON:-$SRC/.venv/bin/python}
+HOST_PY=${VM_HOST_PYTHON:-python3}
 IMAGE_SIZE=${VM_IMAGE_SIZE:-3G}
 # The simulator's confidential client secret (docs/simulator.md); the journal must never show it.
 CANARY_SECRET=demo-secret

@@ -77,10 +77,15 @@ def approval(tv: TV, state: dict[str, Any]) -> Result:
     start = time.monotonic()
     outcome = tv.sh("/opt/vm/phone.py '%s' '%s'" % (uri, code["user_code"]), timeout=120)
     tv.wait_screen("signed_in", after=start_index, timeout=60)
+    # The greeting screen comes up with "Getting your details..." and the name follows when
+    # the userinfo call returns: wait for the name itself.
+    if look.ocr_text(tv.shot("signed-in")) is None:
+        greeted = None
+    else:
+        _, greeted = tv.shot_until(
+            "signed-in", lambda p: "alice" in (look.ocr_text(p) or "").lower(), timeout=20
+        )
     welcome = time.monotonic() - start
-    png = tv.shot("signed-in")
-    text = look.ocr_text(png)
-    greeted = None if text is None else "alice" in text.lower()
     tokens = (tv.store() or {}).get("tokens") or {}
     canaries = {
         "access_token": tokens.get("access_token"),
@@ -95,7 +100,7 @@ def approval(tv: TV, state: dict[str, Any]) -> Result:
         ok,
         "phone: %r, greeting read: %r, leaked: %s, canaries known: %s"
         % (outcome.strip(), greeted, leaks, [k for k, v in canaries.items() if v]),
-        seconds_approval_to_welcome=round(welcome, 1),
+        seconds_phone_approval_to_greeting_by_name=round(welcome, 1),
         greeting_read=greeted,
         canaries_checked=[k for k, v in canaries.items() if v],
         leaked=leaks,
@@ -112,7 +117,7 @@ def _leaks(tv: TV, canaries: dict[str, Any]) -> list[str]:
 # --------------------------------------------------------------------------- 3
 def remote_keys(tv: TV, state: dict[str, Any]) -> Result:
     """Keyboard keys over QMP and IR keys over uinput: Home → Sign out → confirm → new code."""
-    i, _ = tv.wait_screen("home", timeout=30)
+    tv.wait_screen("home", timeout=30)
     steps: list[tuple[str, str, str]] = [
         ("ir", "KEY_RED", "confirm_sign_out"),  # colour key: SDL sees nothing
         ("ir", "KEY_EXIT", "home"),  # the board maps KEY_EXIT to back
@@ -129,7 +134,7 @@ def remote_keys(tv: TV, state: dict[str, Any]) -> Result:
             tv.m.send_key(key)
         if screen:
             try:
-                i, _ = tv.wait_screen(screen, after=before, timeout=30)
+                tv.wait_screen(screen, after=before, timeout=30)
             except Exception:
                 tv.shot("keys-%d-%s" % (n, key.lower()))
                 return _verdict(False, "%s %s did not lead to %s" % (how, key, screen), seen=seen)
@@ -137,7 +142,7 @@ def remote_keys(tv: TV, state: dict[str, Any]) -> Result:
             time.sleep(1.5)  # a focus move draws no new screen
         tv.shot("keys-%d-%s" % (n, key.lower()))
         seen.append("%s:%s->%s" % (how, key, screen or "focus"))
-    _, new_code = tv.wait_event(lambda e: e.get("event") == "code", after=i - 1, timeout=60)
+    _, new_code = tv.wait_event(lambda e: e.get("event") == "code", after=before, timeout=60)
     fresh = new_code["user_code"] != state["code"]["user_code"]
     state["code"] = new_code
     rows = tv.sh(

@@ -40,6 +40,14 @@ def run(request):
         return {"rc": -2, "out": "", "err": str(e)}
 
 
+def send(port, message):
+    """Write one JSON line, all of it: a write to a character device may take only part."""
+    data = memoryview((json.dumps(message) + "\n").encode())
+    while data:
+        written = port.write(data)
+        data = data[written or 0 :]
+
+
 def main():
     while True:
         try:
@@ -47,7 +55,7 @@ def main():
             break
         except OSError:
             time.sleep(0.2)  # udev has not made the node yet
-    port.write((json.dumps({"hello": uptime()}) + "\n").encode())
+    send(port, {"hello": uptime()})
     buf = b""
     while True:
         chunk = port.read(65536)
@@ -61,7 +69,7 @@ def main():
                 continue
             request = json.loads(line)
             reply = {"id": request.get("id"), **run(request)}
-            port.write((json.dumps(reply) + "\n").encode())
+            send(port, reply)
 
 
 if __name__ == "__main__":
