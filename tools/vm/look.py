@@ -12,7 +12,7 @@ from PIL import Image
 def is_black(png: Path, threshold: int = 16) -> bool:
     """True when no pixel is brighter than ``threshold`` (a frame that never reached the screen)."""
     with Image.open(png) as im:
-        low, high = im.convert("L").getextrema()
+        _low, high = im.convert("L").getextrema()
     return bool(high <= threshold)
 
 
@@ -22,6 +22,34 @@ def qr_texts(png: Path) -> list[str]:
 
     with Image.open(png) as im:
         return [r.text for r in zxingcpp.read_barcodes(im.convert("RGB"))]
+
+
+# RFC 8628 section 6.1's user-code alphabet (base-20 consonants), which the simulator's
+# standard dialect uses. Told the alphabet, tesseract stops reading "JN" in the TV's
+# monospace font as "JIN".
+CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ-"
+
+
+def read_code(png: Path) -> str | None:
+    """The user codes drawn in the text half of an activation screen, one per line; None
+    without tesseract."""
+    if not shutil.which("tesseract"):
+        return None
+    crop = png.with_suffix(".code.png")
+    with Image.open(png) as im:
+        from PIL import ImageOps
+
+        gray = im.convert("L")
+        ImageOps.invert(gray.crop((0, 0, gray.width // 2, gray.height))).save(crop)
+    done = subprocess.run(
+        ["tesseract", str(crop), "-", "--psm", "11", "-c",
+         "tessedit_char_whitelist=" + CODE_ALPHABET],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+    crop.unlink(missing_ok=True)
+    return done.stdout
 
 
 def ocr_text(png: Path) -> str | None:

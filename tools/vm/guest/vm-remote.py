@@ -14,8 +14,20 @@ from evdev import ecodes
 
 FIFO = "/run/vm-remote"
 KEYS = [
-    "KEY_OK", "KEY_SELECT", "KEY_EXIT", "KEY_BACK", "KEY_HOME", "KEY_MENU", "KEY_INFO",
-    "KEY_RED", "KEY_GREEN", "KEY_YELLOW", "KEY_BLUE", "KEY_UP", "KEY_DOWN", "KEY_LEFT",
+    "KEY_OK",
+    "KEY_SELECT",
+    "KEY_EXIT",
+    "KEY_BACK",
+    "KEY_HOME",
+    "KEY_MENU",
+    "KEY_INFO",
+    "KEY_RED",
+    "KEY_GREEN",
+    "KEY_YELLOW",
+    "KEY_BLUE",
+    "KEY_UP",
+    "KEY_DOWN",
+    "KEY_LEFT",
     "KEY_RIGHT",
 ]
 
