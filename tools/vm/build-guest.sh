@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# Build the virtual TV's disk: a Debian 12 rootfs made by debootstrap, set up in a chroot the
+# way a Raspberry Pi OS Lite image is, with device-app installed, turned into a raw ext4 image.
+#
+#   bash tools/vm/build-guest.sh WORKDIR
+#
+# Leaves WORKDIR/guest.img, WORKDIR/vmlinuz, WORKDIR/initrd.img and WORKDIR/build-times.json.
+# Needs root (debootstrap, chroot). CI builds it from nothing on every run, so every choice
+# below is about speed: minbase, no recommends, one apt pass, a small initramfs.
+set -euo pipefail
+
+WORK=${1:?usage: build-guest.sh WORKDIR}
+SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+GUEST_FILES="$SRC/tools/vm/guest"
+ROOT="$WORK/rootfs"
+WHEELS="$WORK/wheels"
+MIRROR=${VM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+HOST_PY=${VM_HOST_PYTHON:-python3}
+IMAGE_SIZE=${VM_IMAGE_SIZE:-3G}
+# The simulator's confidential client secret (docs/simulator.md); the journal must never show it.
+CANARY_SECRET=demo-secret
+
+# What the guest needs, and why:
+# - systemd, systemd-sysv, udev, dbus: PID 1, /dev/dri and /dev/input nodes, logind for PAMName;
+# - linux-image-amd64 + initramfs-tools: a stock kernel that has virtio-gpu (a real KMS device);
+# - python3, python3-venv: the app's venv (bookworm: Python 3.11, like Raspberry Pi OS);
+# - libdrm2 libgbm1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri: what the pygame-ce wheel's SDL
+#   loads at run time for its KMSDRM driver (the same list deploy/install-pi.sh installs);
+# - fonts-dejavu-core: the installer's fallback font; kbd: setfont/chvt for tty1;
+# - libpam-systemd: the unit's PAMName=login session on tty1 goes through logind.
+PACKAGES=systemd,systemd-sysv,udev,dbus,libpam-systemd,kmod,linux-image-amd64,initramfs-tools,\
+python3,python3-venv,libdrm2,libgbm1,libegl1,libegl-mesa0,libgles2,libgl1-mesa-dri,\
+fonts-dejavu-core,kbd,procps,sqlite3
+
+TIMES="$WORK/build-times.json"
+declare -A SECONDS_FOR=()
+
+# timed NAME CMD...: run CMD, remember how long it took (reported in build-times.json).
+timed() {
+    local name=$1 start=$SECONDS
+    shift
+    printf '==> %s\n' "$name"
+    "$@"
+    SECONDS_FOR[$name]=$((SECONDS - start))
+    printf '    %s: %ds\n' "$name" "${SECONDS_FOR[$name]}"
+}
+
+need_host_tools() {
+    local missing=()
+    command -v debootstrap >/dev/null || missing+=(debootstrap)
+    command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+    command -v qemu-img >/dev/null || missing+=(qemu-utils)
+    command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
+    [[ ${#missing[@]} -eq 0 ]] && return
+    [[ $EUID -eq 0 ]] || { echo "error: need root to install ${missing[*]}" >&2; exit 77; }
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+rootfs() {
+    rm -rf "$ROOT"
+    # minbase: only Essential + apt; --include adds what the TV needs (dependencies, no recommends).
+    debootstrap --variant=minbase --include="$PACKAGES" --components=main \
+        bookworm "$ROOT" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
+        || { tail -30 "$WORK/debootstrap.log" >&2; return 1; }
+}
+
+# Wheels for the guest: device-app from this checkout, its dependencies (with the simulator
+# extra, which runs inside the guest as a test-only unit) as manylinux wheels for CPython 3.11,
+# and python-evdev, which PyPI ships as source only, built here (host and guest are both
+# x86_64 glibc, CPython 3.11).
+wheels() {
+    rm -rf "$WHEELS"
+    mkdir -p "$WHEELS"
+    "$HOST_PY" -m pip wheel -q --no-deps "$SRC" -w "$WHEELS"
+    "$HOST_PY" -m pip wheel -q --no-deps evdev==2.0.0 -w "$WHEELS"
+    local app
+    app=$(ls "$WHEELS"/device_app-*.whl)
+    "$HOST_PY" -m pip download -q --only-binary=:all: --python-version 3.11 --implementation cp \
+        --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
+        --platform manylinux_2_17_x86_64 --platform linux_x86_64 \
+        --find-links "$WHEELS" -d "$WHEELS" "${app}[simulator,pi]"
+}
+
+# chroot_run CMD...: run CMD inside the rootfs with /proc, /sys and /dev available.
+chroot_run() {
+    chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"
+}
+
+mount_chroot() {
+    mount -t proc proc "$ROOT/proc"
+    mount -t sysfs sys "$ROOT/sys"
+    mount --bind /dev "$ROOT/dev"
+}
+
+umount_chroot() {
+    umount -l "$ROOT/dev" "$ROOT/sys" "$ROOT/proc" 2>/dev/null || true
+}
+
+# The system as a Pi owner would have it before installing device-app: a console machine.
+configure_system() {
+    echo tv > "$ROOT/etc/hostname"
+    printf '127.0.0.1 localhost\n127.0.1.1 tv\n::1 localhost\n' > "$ROOT/etc/hosts"
+    printf '/dev/vda / ext4 rw,relatime 0 1\n' > "$ROOT/etc/fstab"
+    # Persistent journal: the power-cut and reboot scenarios read earlier boots' lines.
+    mkdir -p "$ROOT/var/log/journal"
+    chroot_run systemctl set-default multi-user.target >/dev/null
+    # Nothing here needs these, and each costs boot time under software emulation.
+    chroot_run systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer \
+        e2scrub_reap.service fstrim.timer systemd-timesyncd.service 2>/dev/null >/dev/null || true
+    # A root login on the serial console helps a developer who boots the image by hand.
+    chroot_run passwd -d root >/dev/null
+    # A small initramfs: only what mounts a virtio disk (MODULES=dep would look at the host).
+    sed -i 's/^MODULES=.*/MODULES=list/' "$ROOT/etc/initramfs-tools/initramfs.conf"
+    printf 'virtio_pci\nvirtio_blk\next4\n' >> "$ROOT/etc/initramfs-tools/modules"
+    chroot_run update-initramfs -u -k all >/dev/null 2>&1
+}
+
+# install_device_app: put device-app into the guest the way a Pi owner does.
+#
+# TEMPORARY (until deploy/install-pi.sh has its offline mode that installs from a folder of
+# wheels): this mirrors what install-pi.sh does (user, groups, venv path, config files, unit)
+# by hand. The switch is to replace the body with
+#     chroot_run /opt/device-app-src/deploy/install-pi.sh --force --wheels /wheels
+# (or whatever the offline flag ends up being called).
+install_device_app() {
+    cp -r "$WHEELS" "$ROOT/wheels"
+    # install-pi.sh create_user
+    chroot_run useradd --system --user-group --home-dir /var/lib/device-app --no-create-home \
+        --shell /usr/sbin/nologin --comment "device-app service" device-app
+    chroot_run usermod -aG video,render,input device-app
+    # install-pi.sh install_app, from wheels instead of a source copy and PyPI
+    chroot_run python3 -m venv /opt/device-app/venv
+    chroot_run /opt/device-app/venv/bin/pip install -q --no-index --find-links /wheels \
+        'device-app[simulator,pi]'
+    copy_assets_next_to_package
+    chroot_run /opt/device-app/venv/bin/device-app check-board pi-hdmi-1080p >/dev/null
+    # install-pi.sh configure: the same files with the same content
+    install -d -m 0755 "$ROOT/etc/device-app"
+    printf '%s\n' '# device-app service settings (read by /etc/systemd/system/device-app.service).' \
+        '# The command line the service runs; see: /opt/device-app/venv/bin/device-app --help' \
+        'DEVICE_APP_ARGS="run --board pi-hdmi-1080p --provider /etc/device-app/provider.toml --token-store /var/lib/device-app"' \
+        > "$ROOT/etc/default/device-app"
+    printf '%s\n' '# Your authorization server. See docs/ in /opt/device-app/app for each provider.' \
+        '# provider = "keycloak"' '# issuer = "https://sso.example.com/realms/home"' \
+        '# client_id = "living-room-tv"' > "$ROOT/etc/device-app/provider.toml"
+    install -m 0644 "$SRC/deploy/device-app.service" "$ROOT/etc/systemd/system/device-app.service"
+    chroot_run systemctl enable device-app.service >/dev/null 2>&1
+    rm -rf "$ROOT/wheels"
+}
+
+# TEMPORARY (until the wheel carries its fonts, themes and boards as package data): the code
+# looks them up at Path(__file__).parent.parent / "ui_assets" (and "board_configs"), which in
+# a venv is site-packages itself.
+copy_assets_next_to_package() {
+    local site
+    site=$(echo "$ROOT"/opt/device-app/venv/lib/python3*/site-packages)
+    [[ -d $site/ui_assets ]] || cp -r "$SRC/ui_assets" "$site/ui_assets"
+    [[ -d $site/board_configs ]] || cp -r "$SRC/board_configs" "$site/board_configs"
+}
+
+# The test-only parts: the agent the host drives the guest through, the simulator unit, and
+# the scripts the scenarios run inside the guest. Nothing of device-app's own is changed here.
+install_test_parts() {
+    install -d "$ROOT/opt/vm"
+    install -m 0755 "$GUEST_FILES"/*.py "$ROOT/opt/vm/"
+    install -m 0644 "$GUEST_FILES"/*.service "$ROOT/etc/systemd/system/"
+    chroot_run systemctl enable vm-agent.service vm-simulator.service vm-remote.service >/dev/null 2>&1
+    install -d "$ROOT/etc/systemd/system/device-app.service.d"
+    install -m 0644 "$GUEST_FILES/dropins/vm-framebuffer.conf" "$ROOT/etc/systemd/system/device-app.service.d/"
+    owner_edits
+}
+
+# The owner's "next step 1" after the installer: point the app at an authorization server (here
+# the simulator, as a confidential client whose secret doubles as a canary the journal must not
+# show) and, for the tests, add --events. The installer's files are kept as *.installed so
+# scenario 8 can put the comments-only provider file back.
+owner_edits() {
+    local conf="$ROOT/etc/device-app/provider.toml" defaults="$ROOT/etc/default/device-app"
+    cp "$conf" "$conf.installed"
+    cp "$defaults" "$defaults.installed"
+    printf '%s\n' 'provider = "standard"' 'issuer = "http://127.0.0.1:8765"' \
+        'client_id = "tv-confidential"' 'insecure_hosts = ["127.0.0.1"]' > "$conf"
+    printf '%s\n' 'DEVICE_APP_ARGS="run --board pi-hdmi-1080p --provider /etc/device-app/provider.toml --token-store /var/lib/device-app --events /var/lib/device-app/events.jsonl"' \
+        "DEVICE_APP_CLIENT_SECRET=$CANARY_SECRET" > "$defaults"
+}
+
+kernel_out() {
+    cp "$ROOT"/boot/vmlinuz-* "$WORK/vmlinuz"
+    cp "$ROOT"/boot/initrd.img-* "$WORK/initrd.img"
+}
+
+# Trim what a TV never reads, then write the tree into an ext4 image without mounting it.
+image() {
+    rm -rf "$ROOT"/var/cache/apt/archives/*.deb "$ROOT"/var/lib/apt/lists/* \
+        "$ROOT"/usr/share/doc/* "$ROOT"/usr/share/man/* "$ROOT"/usr/share/locale/*
+    rm -f "$WORK/guest.img"
+    mkfs.ext4 -q -F -L tvroot -d "$ROOT" "$WORK/guest.img" "$IMAGE_SIZE"
+}
+
+write_times() {
+    local first=1 key
+    {
+        printf '{'
+        for key in "${!SECONDS_FOR[@]}"; do
+            [[ $first == 1 ]] || printf ', '
+            first=0
+            printf '"%s": %s' "$key" "${SECONDS_FOR[$key]}"
+        done
+        printf '}\n'
+    } > "$TIMES"
+}
+
+main() {
+    [[ $EUID -eq 0 ]] || { echo "error: building the guest needs root (debootstrap, chroot)" >&2; exit 77; }
+    mkdir -p "$WORK"
+    WORK=$(cd "$WORK" && pwd)
+    ROOT="$WORK/rootfs"
+    WHEELS="$WORK/wheels"
+    TIMES="$WORK/build-times.json"
+    timed host_tools need_host_tools
+    # debootstrap downloads while pip fetches wheels: two network-bound steps side by side.
+    wheels > "$WORK/wheels.log" 2>&1 &
+    local wheels_pid=$!
+    timed debootstrap rootfs
+    timed wheels_wait wait "$wheels_pid" || { cat "$WORK/wheels.log" >&2; exit 1; }
+    trap umount_chroot EXIT
+    mount_chroot
+    timed configure configure_system
+    timed install_app install_device_app
+    timed test_parts install_test_parts
+    umount_chroot
+    trap - EXIT
+    kernel_out
+    timed image image
+    write_times
+    echo "guest image: $WORK/guest.img"
+}
+
+main "$@"

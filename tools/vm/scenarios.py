@@ -1,0 +1,381 @@
+"""Issue 12's scenarios, each a function that returns its verdict and figures.
+
+A scenario returns a dict: ``verdict`` ("pass" or "fail"), the figures it measured, and
+``why`` when it failed. It raises only when the guest itself stopped answering; the runner
+records that as "error". Screenshots go to the output folder, named after the step.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+import look
+from tv import TV
+
+Result = dict[str, Any]
+# Issue 12, scenario 9: SIGTERM to gone.
+STOP_LIMIT_S = 2.0
+
+
+def _verdict(ok: bool, why: str = "", **figures: Any) -> Result:
+    result: Result = {"verdict": "pass" if ok else "fail", **figures}
+    if not ok:
+        result["why"] = why
+    return result
+
+
+def _last(tv: TV, kind: str) -> tuple[int, dict[str, Any]] | None:
+    evs = tv.events()
+    for i in range(len(evs) - 1, -1, -1):
+        if evs[i].get("event") == kind:
+            return i, evs[i]
+    return None
+
+
+def _code_on_screen(tv: TV, name: str, code: dict[str, Any], timeout: float) -> Result:
+    """Screenshots until the QR decodes to the code's URI; then read the drawn code by OCR."""
+    uri = code.get("verification_uri_complete") or code["verification_uri"]
+    png, ok = tv.shot_until(name, lambda p: uri in look.qr_texts(p), timeout)
+    found: Result = {"qr": look.qr_texts(png), "expected_qr": uri, "qr_ok": ok}
+    text = look.read_code(png)
+    if text is None:
+        found["code_drawn_ok"] = None  # no tesseract: the QR (which carries the code) only
+    else:
+        found["code_drawn_ok"] = look.squash(code["user_code"]) in look.squash(text)
+    return found
+
+
+# --------------------------------------------------------------------------- 1
+def cold_boot(tv: TV, state: dict[str, Any]) -> Result:
+    """Cold boot to the activation screen: QR = event URI, drawn code = event code."""
+    tv.agent.wait_boot(1, timeout=240)
+    _, code = tv.wait_event(lambda e: e.get("event") == "code", timeout=240)
+    seen = _code_on_screen(tv, "activation", code, timeout=90)
+    on_screen = time.monotonic() - tv.m.started_at
+    state["code"] = code
+    pending = (tv.store() or {}).get("pending") or {}
+    state["device_code"] = pending.get("device_code")
+    ok = seen["qr_ok"] and seen["code_drawn_ok"] is not False
+    return _verdict(
+        ok,
+        "the QR or the drawn code does not match the event log",
+        seconds_qemu_start_to_code_on_screen=round(on_screen, 1),
+        user_code=code["user_code"],
+        **seen,
+    )
+
+
+# --------------------------------------------------------------------------- 2
+def approval(tv: TV, state: dict[str, Any]) -> Result:
+    """The simulated phone approves; the TV greets Alice; no secret in the journal."""
+    code = state["code"]
+    uri = code.get("verification_uri_complete") or code["verification_uri"]
+    start_index = len(tv.events())
+    start = time.monotonic()
+    outcome = tv.sh("/opt/vm/phone.py '%s' '%s'" % (uri, code["user_code"]), timeout=120)
+    tv.wait_screen("signed_in", after=start_index, timeout=60)
+    # The greeting screen comes up with "Getting your details..." and the name follows when
+    # the userinfo call returns: wait for the name itself.
+    if look.ocr_text(tv.shot("signed-in")) is None:
+        greeted = None
+    else:
+        _, greeted = tv.shot_until(
+            "signed-in", lambda p: "alice" in (look.ocr_text(p) or "").lower(), timeout=20
+        )
+    welcome = time.monotonic() - start
+    tokens = (tv.store() or {}).get("tokens") or {}
+    canaries = {
+        "access_token": tokens.get("access_token"),
+        "refresh_token": tokens.get("refresh_token"),
+        "device_code": state.get("device_code"),
+        "client_secret": "demo-secret",
+    }
+    state["canaries"] = canaries
+    leaks = _leaks(tv, canaries)
+    ok = "approved" in outcome and greeted is not False and not leaks and all(canaries.values())
+    return _verdict(
+        ok,
+        "phone: %r, greeting read: %r, leaked: %s, canaries known: %s"
+        % (outcome.strip(), greeted, leaks, [k for k, v in canaries.items() if v]),
+        seconds_phone_approval_to_greeting_by_name=round(welcome, 1),
+        greeting_read=greeted,
+        canaries_checked=[k for k, v in canaries.items() if v],
+        leaked=leaks,
+    )
+
+
+def _leaks(tv: TV, canaries: dict[str, Any]) -> list[str]:
+    """Which canary values appear in the whole journal (every boot) or the console log."""
+    journal = tv.journal()
+    console = tv.m.console_log.read_text(errors="replace") if tv.m.console_log.exists() else ""
+    return [k for k, v in canaries.items() if v and (v in journal or v in console)]
+
+
+# --------------------------------------------------------------------------- 3
+def remote_keys(tv: TV, state: dict[str, Any]) -> Result:
+    """Keyboard keys over QMP and IR keys over uinput: Home → Sign out → confirm → new code."""
+    tv.wait_screen("home", timeout=30)
+    steps: list[tuple[str, str, str]] = [
+        ("ir", "KEY_RED", "confirm_sign_out"),  # colour key: SDL sees nothing
+        ("ir", "KEY_EXIT", "home"),  # the board maps KEY_EXIT to back
+        ("qmp", "ret", "confirm_sign_out"),  # Enter on the Sign out button
+        ("qmp", "right", ""),  # focus from Cancel to Sign out
+        ("ir", "KEY_OK", "activation"),  # confirm: signed out, a fresh code
+    ]
+    seen = []
+    for n, (how, key, screen) in enumerate(steps, 1):
+        before = len(tv.events())
+        if how == "ir":
+            tv.remote(key)
+        else:
+            tv.m.send_key(key)
+        if screen:
+            try:
+                tv.wait_screen(screen, after=before, timeout=30)
+            except Exception:
+                tv.shot("keys-%d-%s" % (n, key.lower()))
+                return _verdict(False, "%s %s did not lead to %s" % (how, key, screen), seen=seen)
+        else:
+            time.sleep(1.5)  # a focus move draws no new screen
+        tv.shot("keys-%d-%s" % (n, key.lower()))
+        seen.append("%s:%s->%s" % (how, key, screen or "focus"))
+    _, new_code = tv.wait_event(lambda e: e.get("event") == "code", after=before, timeout=60)
+    fresh = new_code["user_code"] != state["code"]["user_code"]
+    state["code"] = new_code
+    rows = tv.sh(
+        "sqlite3 /var/lib/vm-simulator/sim.sqlite3 "
+        "'select access_revoked, refresh_revoked from tokens'"
+    ).split()
+    revoked = bool(rows) and all(r.split("|")[1] == "1" for r in rows)
+    return _verdict(
+        fresh and revoked,
+        "fresh code: %s, simulator tokens (access|refresh revoked): %s" % (fresh, rows),
+        steps=seen,
+        fresh_code=new_code["user_code"],
+        simulator_tokens_revoked=rows,
+    )
+
+
+# --------------------------------------------------------------------------- 9
+def stop_in_time(tv: TV, state: dict[str, Any]) -> Result:
+    """``systemctl stop`` ends the app within 2 s (the shutdown half is read after a reboot)."""
+    out = tv.sh(
+        "a=$(cat /proc/uptime); systemctl stop device-app; b=$(cat /proc/uptime); "
+        "echo ${a%% *} ${b%% *}",
+        timeout=120,
+    )
+    a, b = (float(x) for x in out.split())
+    before = len(tv.events())
+    tv.sh("systemctl start device-app", timeout=120)
+    tv.wait_screen("activation", after=before, timeout=120)
+    _, code = tv.wait_event(lambda e: e.get("event") == "code", after=before, timeout=30)
+    state["code"] = code
+    state["stop_seconds"] = round(b - a, 2)
+    return _verdict(
+        b - a <= STOP_LIMIT_S,
+        "systemctl stop took %.1f s" % (b - a),
+        seconds_systemctl_stop=round(b - a, 2),
+    )
+
+
+def shutdown_stop_time(journal_previous_boot: str) -> float | None:
+    """Seconds between 'Stopping device-app' and its end in a journal (short-monotonic)."""
+    start = end = None
+    for line in journal_previous_boot.splitlines():
+        m = re.match(r"\[\s*([\d.]+)\]", line)
+        if not m or "device-app" not in line:
+            continue
+        if "Stopping device-app.service" in line and start is None:
+            start = float(m.group(1))
+        elif start is not None and ("Stopped device-app" in line or "Deactivated" in line):
+            end = float(m.group(1))
+            break
+    return None if start is None or end is None else round(end - start, 2)
+
+
+# --------------------------------------------------------------------------- 6
+def watchdog(tv: TV, state: dict[str, Any]) -> Result:
+    """SIGSTOP the app: systemd's watchdog kills and restarts it, the screen comes back."""
+    unit = tv.unit("MainPID", "NRestarts", "WatchdogUSec")
+    before = len(tv.events())
+    tv.sh("kill -STOP %s" % unit["MainPID"])
+    start = time.monotonic()
+    tv.wait_event(lambda e: e.get("event") == "start", after=before, timeout=150)
+    restarted = time.monotonic() - start
+    _, code = tv.wait_event(lambda e: e.get("event") == "code", after=before, timeout=120)
+    seen = _code_on_screen(tv, "watchdog-back", code, timeout=90)
+    back = time.monotonic() - start
+    state["code"] = code
+    after = tv.unit("NRestarts")
+    line = [x for x in tv.journal("-u device-app").splitlines() if "atchdog" in x][-1:]
+    return _verdict(
+        seen["qr_ok"] and int(after["NRestarts"]) > int(unit["NRestarts"]),
+        "restarts %s -> %s, QR back: %s" % (unit["NRestarts"], after["NRestarts"], seen["qr_ok"]),
+        watchdog_usec=unit["WatchdogUSec"],
+        seconds_sigstop_to_new_start=round(restarted, 1),
+        seconds_sigstop_to_code_on_screen=round(back, 1),
+        journal=line,
+    )
+
+
+# --------------------------------------------------------------------------- 4
+def reboot_pending(tv: TV, state: dict[str, Any]) -> Result:
+    """Reboot with a code pending: the same code is on screen after the boot."""
+    code = state["code"]
+    boots = len(tv.agent.hellos)
+    before = len(tv.events())
+    # --no-block: the answer comes back before the reboot cuts the agent off.
+    tv.sh("systemctl reboot --no-block")
+    tv.agent.wait_boot(boots + 1, timeout=300)
+    _, new = tv.wait_event(lambda e: e.get("event") == "code", after=before, timeout=240)
+    seen = _code_on_screen(tv, "reboot-activation", new, timeout=90)
+    state["code"] = new
+    state["shutdown_stop_seconds"] = shutdown_stop_time(tv.journal("-b -1 -u device-app"))
+    same = new["user_code"] == code["user_code"]
+    return _verdict(
+        same and seen["qr_ok"],
+        "before %s, after %s" % (code["user_code"], new["user_code"]),
+        code_before=code["user_code"],
+        code_after=new["user_code"],
+        seconds_device_app_stop_at_reboot=state["shutdown_stop_seconds"],
+        **{k: v for k, v in seen.items() if k in ("qr_ok", "code_drawn_ok")},
+    )
+
+
+# --------------------------------------------------------------------------- 8
+def comments_only_provider(tv: TV, state: dict[str, Any]) -> Result:
+    """The provider file as the installer writes it: an error screen, no restart loop."""
+    tv.sh("cp /etc/device-app/provider.toml /run/provider.toml.test")
+    tv.sh("cp /etc/device-app/provider.toml.installed /etc/device-app/provider.toml")
+    before = len(tv.events())
+    restarts = int(tv.unit("NRestarts")["NRestarts"])
+    tv.sh("systemctl restart device-app", timeout=120)
+    time.sleep(45)  # long enough for several RestartSec=2 cycles
+    png = tv.shot("provider-comments-only")
+    evs = tv.events()[before:]
+    screens = [e.get("screen") for e in evs if e.get("event") == "screen"]
+    unit = tv.unit("NRestarts", "ActiveState", "Result")
+    loops = int(unit["NRestarts"]) - restarts
+    lines = [x for x in tv.journal("-b").splitlines() if "device-app: error" in x][-2:]
+    tv.sh("cp /run/provider.toml.test /etc/device-app/provider.toml")
+    before = len(tv.events())
+    tv.sh("systemctl reset-failed device-app; systemctl restart device-app", timeout=120)
+    _, state["code"] = tv.wait_event(lambda e: e.get("event") == "code", after=before, timeout=120)
+    ok = "error" in screens and loops == 0 and tv.drawn(png)
+    return _verdict(
+        ok,
+        "screens %s, restarts in 45 s: %d, unit %s" % (screens, loops, unit),
+        screens=screens,
+        restarts_in_45_s=loops,
+        unit=unit,
+        journal=lines,
+    )
+
+
+# --------------------------------------------------------------------------- 10
+# "1" behaves as unset and "0" as "software" (measured); four boots of the app cover it.
+FRAMEBUFFER_VARIANTS = ["(unset)", "opengl", "opengles2", "software"]
+
+
+def black_frame(tv: TV, state: dict[str, Any]) -> Result:
+    """The stock unit under virtio-gpu, and SDL_FRAMEBUFFER_ACCELERATION's values: what draws."""
+    dropin = "/etc/systemd/system/device-app.service.d/vm-framebuffer.conf"
+    tv.sh("mv %s /run/vm-framebuffer.conf.saved" % dropin)
+    results: dict[str, Any] = {}
+    noticed = None
+    for value in FRAMEBUFFER_VARIANTS:
+        if value == "(unset)":
+            tv.sh("rm -f /run/systemd/system/device-app.service.d/vm.conf")
+        else:
+            tv.sh(
+                "mkdir -p /run/systemd/system/device-app.service.d && printf '[Service]\\n"
+                "Environment=SDL_FRAMEBUFFER_ACCELERATION=%s\\n' "
+                "> /run/systemd/system/device-app.service.d/vm.conf" % value
+            )
+        before = len(tv.events())
+        since = tv.sh("cat /proc/uptime").split()[0]
+        tv.sh("systemctl daemon-reload; systemctl restart device-app", timeout=120)
+        try:
+            tv.wait_screen("activation", after=before, timeout=120)
+        except Exception as e:
+            results[value] = {"error": str(e)}
+            continue
+        time.sleep(3)
+        png = tv.shot("black-frame-%s" % value.strip("()"))
+        journal = tv.sh(
+            "journalctl --no-pager -o cat -u device-app --since=@$(( $(date +%%s) - %d ))"
+            % int(float(tv.sh("cat /proc/uptime").split()[0]) - float(since) + 1)
+        )
+        warned = [x for x in journal.splitlines() if "black" in x.lower() or "blank" in x.lower()]
+        results[value] = {"drawn": tv.drawn(png), "app_warned": warned}
+        if value == "(unset)":
+            noticed = bool(warned) or tv.drawn(png)
+    tv.sh("rm -f /run/systemd/system/device-app.service.d/vm.conf")
+    tv.sh("mv /run/vm-framebuffer.conf.saved %s" % dropin)
+    before = len(tv.events())
+    tv.sh("systemctl daemon-reload; systemctl restart device-app", timeout=120)
+    _, state["code"] = tv.wait_event(lambda e: e.get("event") == "code", after=before, timeout=120)
+    return _verdict(
+        bool(noticed),
+        "with the stock unit the frame is black and the app says nothing about it",
+        variants=results,
+    )
+
+
+# --------------------------------------------------------------------------- 7
+def no_display(tv: TV, state: dict[str, Any], watch_s: float = 75.0) -> Result:
+    """Booted with no display device: the app must never report ready over nothing."""
+    tv.agent.wait_boot(1, timeout=240)
+    seen: list[str] = []
+    deadline = time.monotonic() + watch_s
+    while time.monotonic() < deadline:
+        state_now = tv.unit("ActiveState", "SubState")
+        label = "%s/%s" % (state_now["ActiveState"], state_now["SubState"])
+        if not seen or seen[-1] != label:
+            seen.append(label)
+        time.sleep(2)
+    unit = tv.unit("NRestarts", "ActiveState", "Result")
+    screens = [e.get("screen") for e in tv.events() if e.get("event") == "screen"]
+    lines = tv.journal("-b -u device-app -p warning").splitlines()[-5:]
+    ready = any(s.startswith("active/") for s in seen)
+    return _verdict(
+        not ready,
+        "the unit was reported active (READY=1) with no display: %s" % seen,
+        states_seen=seen,
+        unit=unit,
+        screens_drawn=screens,
+        journal_warnings=lines,
+    )
+
+
+# --------------------------------------------------------------------------- 5
+def power_cut_round(tv: TV, cut_after: float) -> dict[str, Any]:
+    """One boot of the power-cut scenario: check the store, refresh hard, cut the power."""
+    tv.agent.wait_boot(1, timeout=240)
+    listing = tv.sh("ls -a /var/lib/device-app")
+    rc_status, out, _ = tv.app_command("status --json")
+    try:
+        status = json.loads(out)
+    except ValueError:
+        status = None
+    rc_token, _, token_err = tv.app_command("token --min-ttl 100000")
+    # Refresh over and over (each rewrites the store) while the power goes.
+    tv.sh(
+        "systemd-run --unit vm-refresher /bin/sh -c '. /etc/default/device-app; "
+        "export DEVICE_APP_CLIENT_SECRET; while :; do runuser -u device-app -- "
+        "/opt/device-app/venv/bin/device-app token --min-ttl 100000 %s >/dev/null; done'"
+        % __import__("tv").PROVIDER_ARGS
+    )
+    time.sleep(cut_after)
+    tv.m.power_cut()
+    return {
+        "status_rc": rc_status,
+        "signed_in": bool(status and status.get("signed_in")),
+        "warning": (status or {}).get("warning"),
+        "refresh_rc": rc_token,
+        "refresh_error": token_err.strip()[-200:],
+        "corrupt_files": [x for x in listing.split() if "corrupt" in x],
+    }
