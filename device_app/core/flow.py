@@ -328,7 +328,7 @@ class DeviceFlow:
 
     # --- token endpoint answers while polling (RFC 8628 §3.5)
     def _receive_poll(self, response, now):
-        out = interpret(response, self._retry_after(response))
+        out = interpret(response, self._retry_after(response), self.profile.empty_error_bodies)
         if out.kind == R_TOKENS:
             try:
                 tokens = token_set(out.data, 0)
