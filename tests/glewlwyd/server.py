@@ -26,6 +26,7 @@ import socket
 import sqlite3
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -252,13 +253,15 @@ class PhoneUser:
         return tokens
 
     def device_tokens(self, plugin: str = "oidc") -> list[dict[str, Any]]:
-        """The refresh tokens that device-app got (its User-Agent), oldest first."""
-        mine = [
+        """The refresh tokens that device-app got (its User-Agent), in no set order.
+
+        glewlwyd stamps them in whole seconds: two from the same second cannot be told apart.
+        """
+        return [
             t
             for t in self.refresh_tokens(plugin)
             if str(t.get("user_agent", "")).startswith("device-app/")
         ]
-        return sorted(mine, key=lambda t: (t["issued_at"], t["token_hash"]))
 
     def sign_out_device(self, plugin: str = "oidc") -> dict[str, Any]:
         """Disable the device's live refresh token, as "sign out" on the profile page does."""
@@ -361,6 +364,27 @@ def _start(root: Path, workdir: Path, port: int) -> tuple[subprocess.Popen[str],
     return proc, pump
 
 
+def _listening(proc: subprocess.Popen[str], pump: _LogPump, port: int) -> bool:
+    """True once glewlwyd accepts connections; False if it exits or the time runs out.
+
+    It logs "started" just before it opens its socket, so the log line alone is not enough.
+    """
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    pump.started.wait(STARTUP_TIMEOUT)
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
+        except OSError:
+            try:
+                proc.wait(timeout=0.05)  # an exit ends the wait at once
+            except subprocess.TimeoutExpired:
+                continue
+            return False
+        else:
+            return proc.poll() is None
+    return False
+
+
 def _stop(proc: subprocess.Popen[str]) -> None:
     if proc.poll() is None:
         proc.terminate()
@@ -414,14 +438,14 @@ def running_glewlwyd(
     for attempt in range(3):
         port = _free_port()
         proc, pump = _start(root, workdir, port)
-        pump.started.wait(STARTUP_TIMEOUT)
-        if proc.poll() is None and pump.started.is_set():
+        if _listening(proc, pump, port):
             break
         _stop(proc)
         pump.ended.wait(5)
         log = (workdir / "glewlwyd.log").read_text(encoding="utf-8", errors="replace")
-        if "bind address" not in log or attempt == 2:  # a port taken meanwhile: try another
+        if "Error starting glewlwyd webserver" not in log or attempt == 2:
             raise GlewlwydError(f"glewlwyd did not start (exit {proc.poll()}):\n{log[-3000:]}")
+        # The free port was taken in the meantime: try another.
     try:
         base_url = f"http://localhost:{port}"
         admin = Session(f"{base_url}/api", *ADMIN)
