@@ -240,6 +240,11 @@ def test_device_signed_out_on_the_web_must_authorize_again(
     assert token not in again.stdout
     assert_no_secret([refused.output, status.output, again.output], {"access token": token})
 
+    # Authorizing again brings the TV back.
+    sign_in(logins, glewlwyd, phone_user, token_store)
+    assert userinfo_status(glewlwyd, current_token(glewlwyd, token_store)) == 200
+    assert sorted(t["enabled"] for t in phone_user.device_tokens()) == [False, True]
+
 
 def test_logout_forgets_locally_and_glewlwyd_keeps_the_grant(
     glewlwyd: Glewlwyd, phone_user: PhoneUser, token_store: Path, logins: list[LoginRun]
