@@ -119,7 +119,7 @@ class Profile:
 
 
 def _status_map(data):
-    """``empty_error_bodies`` with whole-number HTTP statuses as keys (a TOML file has strings)."""
+    """``empty_error_bodies`` keyed by whole-number HTTP statuses (JSON and TOML give strings)."""
     out = {}
     for key in data or {}:
         code = data[key]

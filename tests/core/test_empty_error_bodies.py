@@ -89,7 +89,7 @@ def test_the_refresh_request_is_unchanged_by_the_key() -> None:
     }
 
 
-def test_statuses_from_a_profile_file_may_be_strings() -> None:
+def test_statuses_may_be_given_as_strings() -> None:
     provider = {
         "endpoints": {"device_authorization": "{issuer}/d", "token": "{issuer}/t"},
         "empty_error_bodies": {"400": "invalid_grant"},
