@@ -28,6 +28,9 @@ if [ ${#need[@]} -gt 0 ]; then
     fi
 fi
 
+step "glewlwyd 2.7.5 from Debian's package (unpacked into .cache/glewlwyd, not installed)"
+bash tests/glewlwyd/fetch.sh >/dev/null || echo "glewlwyd unavailable: tests/glewlwyd will skip (reason above)"
+
 step "MicroPython (WebAssembly port, from npm)"
 if [ -f tools/micropython/package-lock.json ]; then
     if [ ! -d tools/micropython/node_modules ]; then

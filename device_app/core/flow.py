@@ -330,7 +330,7 @@ class DeviceFlow:
 
     # --- token endpoint answers while polling (RFC 8628 §3.5)
     def _receive_poll(self, response, now):
-        out = interpret(response, retry_after(response))
+        out = interpret(response, retry_after(response), self.profile.empty_error_bodies)
         if out.kind == R_TOKENS:
             return self._authorized(out.data)
         if out.kind == R_TRANSIENT:

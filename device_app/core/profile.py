@@ -45,6 +45,7 @@ class Profile:
         extra_params=None,
         error_map=None,
         expired_aliases=(),
+        empty_error_bodies=None,
         insecure_hosts=(),
         allowed_hosts=None,
         grant_type=DEVICE_GRANT,
@@ -65,6 +66,7 @@ class Profile:
         self.extra_params = dict(extra_params or {})
         self.error_map = dict(error_map or {})
         self.expired_aliases = tuple(expired_aliases)
+        self.empty_error_bodies = _status_map(empty_error_bodies)
         self.insecure_hosts = tuple(insecure_hosts)
         self.allowed_hosts = allowed_hosts
         self.grant_type = grant_type
@@ -114,6 +116,24 @@ class Profile:
             "revocation_endpoint": self.revocation_endpoint,
             "userinfo_endpoint": self.userinfo_endpoint,
         }
+
+
+def _status_map(data):
+    """``empty_error_bodies`` keyed by whole-number HTTP statuses (JSON and TOML give strings)."""
+    out = {}
+    for key in data or {}:
+        code = data[key]
+        try:
+            status = int(key)
+        except (TypeError, ValueError):
+            status = 0
+        if not 400 <= status < 600 or not isinstance(code, str) or not code:
+            raise ConfigurationError(
+                "empty_error_bodies maps an HTTP error status to an OAuth error code, not %r: %r"
+                % (key, code)
+            )
+        out[status] = code
+    return out
 
 
 def expand(template, issuer):
@@ -204,5 +224,6 @@ def build_profile(provider, client_id, issuer=None, metadata=None, overrides=Non
         extra_params=extra,
         error_map=data.get("error_map"),
         expired_aliases=data.get("expired_aliases", ()),
+        empty_error_bodies=data.get("empty_error_bodies"),
         **settings,
     )

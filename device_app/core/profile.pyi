@@ -22,6 +22,7 @@ class Profile:
     extra_params: dict[str, str]
     error_map: dict[str, str]
     expired_aliases: tuple[str, ...]
+    empty_error_bodies: dict[int, str]
     insecure_hosts: tuple[str, ...]
     allowed_hosts: Iterable[str] | None
     grant_type: str
@@ -45,6 +46,7 @@ class Profile:
         extra_params: Mapping[str, str] | None = None,
         error_map: Mapping[str, str] | None = None,
         expired_aliases: Iterable[str] = (),
+        empty_error_bodies: Mapping[Any, str] | None = None,
         insecure_hosts: Iterable[str] = (),
         allowed_hosts: Iterable[str] | None = None,
         grant_type: str = ...,

@@ -20,6 +20,8 @@ Keys of a profile (all optional but ``title``):
   ``DEFAULT_ERROR_CLASSES``; the codes every shipped provider sends are in that table already.
 - ``expired_aliases``: codes that mean "expired" when they come after the code's deadline,
   such as Auth0's ``invalid_grant`` after it said ``expired_token`` once.
+- ``empty_error_bodies``: HTTP status -> the error code that a token-endpoint answer with that
+  status and an empty body stands for (glewlwyd's bare 400 for a refused refresh token).
 - ``issuer_check``: ``exact`` or ``lenient`` (Microsoft's ``common`` tenant publishes a
   templated issuer); discovery applies it through ``profile.issuer_matches``.
 - ``user_code_alphabet``: a note for documentation and tests.
@@ -144,6 +146,28 @@ PROVIDERS = {  # type: dict
         "scope": "openid read",
         "user_code_alphabet": "0-9A-V, 8 characters, no dash, case-sensitive",
         "notes": "Unknown codes answer 404 device_not_found; it never sends slow_down.",
+    },
+    "glewlwyd": {
+        "title": "Glewlwyd 2.7 (its OpenID Connect plugin)",
+        "issuer": None,
+        # The plugin's URL. Its metadata's issuer is whatever the admin typed into the plugin
+        # and need not match that URL, and it lists a revocation endpoint that refuses public
+        # clients (HTTP 401): the profile names the endpoints itself.
+        "issuer_hint": "https://glewlwyd.example.com/api/oidc",
+        "discovery": "none",
+        "endpoints": {
+            "device_authorization": "{issuer}/device_authorization",
+            "token": "{issuer}/token",
+            "userinfo": "{issuer}/userinfo",
+        },
+        "scope": "openid",
+        # There is no way for a user to deny a code: access_denied means the device code is
+        # unknown to it (already redeemed, or never issued to this client).
+        "error_map": {"access_denied": "bad_code"},
+        # A refresh token it refuses (signed out on the web, rotated, expired): HTTP 400, no body.
+        "empty_error_bodies": {400: "invalid_grant"},
+        "user_code_alphabet": "A-Z and 0-9 but I, 4+4 with a dash, case-insensitive",
+        "notes": "Give the plugin's URL as --issuer; no revocation for public clients.",
     },
 }
 PROVIDERS["standard"] = dict(PROVIDERS["oidc"])

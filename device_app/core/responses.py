@@ -30,13 +30,26 @@ class Answer:
         self.retry_after = retry_after
 
 
-def interpret(response, retry_after=None):
+def interpret(response, retry_after=None, empty_error_bodies=None):
     """Classify a response by its body first and its status second.
 
     Errors are read from the body on any status: GitHub's 200, Auth0's 403/429, Google's 428,
     django-oauth-toolkit's 404. Google's quota error uses ``error_code`` instead of ``error``.
+    ``empty_error_bodies`` maps an HTTP status to the error code that an answer with that
+    status and an empty body stands for (a profile's ``empty_error_bodies``).
     """
     status = response.status
+    if empty_error_bodies and status in empty_error_bodies and not response.body.strip():
+        # glewlwyd refuses a refresh token it no longer accepts with a bare HTTP 400: without
+        # the profile's word, that is an answer no retry fixes, not a lost grant.
+        return Answer(
+            R_ERROR,
+            status,
+            {},
+            error=empty_error_bodies[status],
+            description="HTTP %d with an empty body" % status,
+            retry_after=retry_after,
+        )
     data = parse_body(response.headers, response.body)
     if data is not None:
         code = get_str(data, ("error", "error_code"))

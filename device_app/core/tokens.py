@@ -86,7 +86,7 @@ def read_token_response(profile, response, wall_now):
     Raises :class:`OAuthError` (with ``category``) for error bodies, :class:`ProtocolError`
     for answers no retry will fix, and :class:`errors.TransportError` for transient ones.
     """
-    out = interpret(response)
+    out = interpret(response, None, profile.empty_error_bodies)
     if out.kind == R_TOKENS:
         return token_set(out.data, wall_now)
     if out.kind == R_ERROR:

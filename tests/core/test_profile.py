@@ -19,6 +19,7 @@ SAMPLE_ISSUERS = {
     "okta": "https://org.okta.com/oauth2/default",
     "keycloak": "https://kc.example.com/realms/home",
     "django-oauth-toolkit": "https://site.example.com/o",
+    "glewlwyd": "https://sso.example.com/api/oidc",
 }
 
 

@@ -1,0 +1,60 @@
+"""Drive the real ``device-app`` command line against glewlwyd, as a user's shell would.
+
+The event reader and process wrappers are the django-oauth-toolkit suite's
+(``tests/dot/device_app_cli.py``); only the flags differ.
+"""
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from dot.device_app_cli import Finished, LoginRun, device_app_command, run_command
+
+from .server import Glewlwyd
+
+PROVIDER = "glewlwyd"
+
+
+def provider_flags(server: Glewlwyd, store: Path, plugin: str = "oidc") -> list[str]:
+    return [
+        "--provider",
+        PROVIDER,
+        "--issuer",
+        server.issuer(plugin),
+        "--client-id",
+        server.client_id,
+        "--token-store",
+        str(store),
+    ]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    # Loopback must never go through a proxy from the environment.
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost,::1"
+    env.setdefault("SDL_VIDEODRIVER", "dummy")
+    env.setdefault("SDL_AUDIODRIVER", "dummy")
+    return env
+
+
+def start_login(server: Glewlwyd, store: Path, plugin: str = "oidc", *extra: str) -> LoginRun:
+    """``device-app login --json`` running in the background; read its events as they come."""
+    argv = ["login", "--json", *provider_flags(server, store, plugin), *extra]
+    stderr_file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+    proc = subprocess.Popen(
+        [*device_app_command(), *argv],
+        stdout=subprocess.PIPE,
+        stderr=stderr_file,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=_env(),
+    )
+    return LoginRun(argv, proc, stderr_file)
+
+
+def cli(server: Glewlwyd, store: Path, *args: str, plugin: str = "oidc") -> Finished:
+    """``device-app COMMAND [ARGS] <provider flags>``; never a traceback."""
+    done = run_command([args[0], *args[1:], *provider_flags(server, store, plugin)])
+    assert "Traceback" not in done.stderr, done.describe()
+    return done
