@@ -324,8 +324,9 @@ class Session:
             hint = "refresh_token" if tokens.get("refresh_token") else "access_token"
             revoked = False
             if token:
-                revoked = self._revoke(token, hint)
-                if not revoked and self._can_revoke():
+                result = self._revoke(token, hint)
+                revoked = result == _REVOKED
+                if result == _RETRY_LATER and self._can_revoke():
                     queue.append({"token": token, "hint": hint})
             self.store.clear()
             self._memory = None
@@ -341,25 +342,31 @@ class Session:
         except DeviceAppError:
             return True
 
-    def _revoke(self, token: str, hint: str) -> bool:
+    def _revoke(self, token: str, hint: str) -> str:
+        """_REVOKED, _RETRY_LATER (it did not get through) or _REFUSED (no retry will help)."""
         try:
             request = tk.revocation_request(self.profile, token, hint)
         except DeviceAppError as e:
             log.warning("could not revoke at the server: %s", e)
-            return False
+            return _RETRY_LATER
         if request is None:
             log.info("this provider has no revocation endpoint; signed out locally")
-            return False
+            return _REFUSED
         try:
             response = self._send(request)
         except TransportError as e:
             log.warning("could not reach the revocation endpoint: %s", e)
-            return False
+            return _RETRY_LATER
         # RFC 7009 §2.2: 200 also for tokens the server does not know.
         if response.status == 200:
-            return True
+            return _REVOKED
         log.warning("the revocation endpoint answered HTTP %d", response.status)
-        return False
+        # RFC 7009 §2.2.1: a 503 means "try again later"; so do other outages (5xx, 429).
+        # Any other refusal (a public client refused with 401, say) is final: keeping the
+        # token to send it again at every sign-in would only spread it around.
+        if response.status >= 500 or response.status == 429:
+            return _RETRY_LATER
+        return _REFUSED
 
     def flush_revocations(self) -> None:
         """Retry revocations that could not be delivered at sign-out."""
@@ -367,9 +374,15 @@ class Session:
         queue = doc.get("revoke_queue") or []
         if not queue:
             return
-        left = [item for item in queue if not self._revoke(item["token"], item["hint"])]
+        left = [item for item in queue if self._revoke(item["token"], item["hint"]) == _RETRY_LATER]
         doc["revoke_queue"] = left
         self._save(doc)
+
+
+# What became of a revocation (Session._revoke).
+_REVOKED = "revoked"
+_RETRY_LATER = "retry later"
+_REFUSED = "refused"
 
 
 def _register_tokens(tokens: dict[str, Any]) -> None:

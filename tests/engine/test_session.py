@@ -261,6 +261,17 @@ def test_logout_wipes_even_when_revocation_fails_and_retries_later(tmp_path, ser
     assert s.status()["revocations_queued"] == 0
 
 
+@pytest.mark.parametrize("status", [400, 401, 403])
+def test_logout_refused_for_good_keeps_no_token(tmp_path, server, clock, status):
+    # RFC 7009 §2.2.1: only an outage means "try again"; a refusal would be refused again,
+    # and queuing the token would send it to the server at every later sign-in.
+    s = signed_in(tmp_path, server, clock)
+    server.on("/revoke", reply(status, {}))
+    assert s.logout() is False
+    assert s.status()["revocations_queued"] == 0
+    assert s.store.load() is None
+
+
 def test_disk_full_keeps_tokens_in_memory_and_says_so(tmp_path, server, clock, monkeypatch):
     s = make(tmp_path, server, clock)
     server.on("/device_authorization", reply(200, CODE))

@@ -271,12 +271,6 @@ def test_logout_forgets_locally_and_glewlwyd_keeps_the_grant(
     assert_no_secret([out.output, status.output, after.output], {"access token": token})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="client defect: a revocation refused for good (HTTP 401) is queued and retried "
-    "at every login, so the refresh token stays on disk after logout (RFC 7009 §2.2.1: only "
-    "a 503 means try again)",
-)
 def test_logout_refused_by_the_revocation_endpoint_keeps_no_token(
     glewlwyd: Glewlwyd, phone_user: PhoneUser, token_store: Path, logins: list[LoginRun]
 ) -> None:
