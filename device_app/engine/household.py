@@ -75,7 +75,13 @@ class Household:
         """The active account's details; they name it in the index and make it current."""
         store = self.active
         info = self.session(store).userinfo()
-        self.book.record(store, info)
+        account = self.book.record(store, info)
+        for other in self.book.accounts():
+            if account.sub and other.sub == account.sub and other.store != store:
+                # The same person added again: one entry each, so the older sign-in goes
+                # (revoked at the server like a Remove) rather than listing them twice.
+                self.session(other.store).logout()
+                self.book.forget(other.store)
         return info
 
     def logout(self) -> bool:

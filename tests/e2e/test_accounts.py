@@ -158,6 +158,18 @@ def test_cli_refuses_a_ninth_account_before_any_code(sim: SimFactory, tmp_path: 
     assert "At the limit" in cli(["accounts", *args], env).stdout
 
 
+def test_the_same_person_added_twice_is_listed_once(sim: SimFactory, tmp_path: Path) -> None:
+    srv = sim("standard")
+    args = cli_provider_args(srv, tmp_path / "store")
+    env = cli_env(tmp_path, srv.dialect)
+    assert cli_login(args, env, approve_as("alice")).code == exitcodes.OK
+    old = cli(["token", *args], env).stdout.strip()
+    assert cli_login(["--add", *args], env, approve_as("alice")).code == exitcodes.OK
+    assert [(a["name"], a["number"]) for a in listing(args, env)] == [(ALICE, 1)]
+    assert not api_accepts(srv, old)  # the older sign-in was revoked, not left behind
+    assert cli(["call", srv.endpoints["userinfo"] or "", *args], env).code == exitcodes.OK
+
+
 class Phones(Session):
     """The real session; each code is approved by the next person in the shared queue."""
 
