@@ -3,11 +3,14 @@
 Theory of operation. The app feeds the controller four kinds of input, each with the
 monotonic ``now`` it read: flow events from the login worker (``on_flow_event``), results of
 account calls (``on_userinfo``, ``on_userinfo_failed``, ``on_signed_out``), remote actions
-(``on_action``) and the passage of time (``tick``). The controller changes its
-:class:`~device_app.ui.viewmodel.ScreenState` and queues :class:`Command` objects, which the
-app carries out (start a login worker, cancel it, call userinfo or logout, speak). Results
-of an asynchronous command carry the generation number it was issued with, so a late reply
-from a cancelled login can never change the screen.
+(``on_action``) and the passage of time (``tick``). A host with several accounts also tells
+it the list (``on_accounts``); Home then lists them (see the last section below).
+
+The controller changes its :class:`~device_app.ui.viewmodel.ScreenState` and queues
+:class:`Command` objects, which the app carries out (start a login worker, cancel it, call
+userinfo or logout, switch accounts, speak). Results of an asynchronous command carry the
+generation number it was issued with, so a late reply from a cancelled login can never
+change the screen.
 
 RFC 8628 §3.5: after a code expires or sign-in is declined, a client started by a person
 waits for that person (OK) before asking for a new code. Kiosk boards have nobody to press
@@ -395,7 +398,7 @@ class Controller:
         s = self.state
         if s.screen in (vm.CONFIRM_SIGN_OUT, vm.CONFIRM_REMOVE):
             self._go_home(now)
-        elif self.accounts_on and s.current and s.screen in vm.CODE_SCREENS + AWAY_SCREENS:
+        elif self._can_return() and s.screen in vm.CODE_SCREENS + AWAY_SCREENS:
             # An added (or renewed) account's sign-in given up: back to the current account.
             self._cancel_login()
             self._switch(s.current)
@@ -428,6 +431,11 @@ class Controller:
         return self.accounts_on and any(
             not r.needs_sign_in and r.id != s.current for r in s.accounts
         )
+
+    def _can_return(self) -> bool:
+        """Some account is signed in, so BACK from a sign-in has a Home to return to."""
+        s = self.state
+        return self.accounts_on and bool(s.current) and any(not r.needs_sign_in for r in s.accounts)
 
     def _current_row(self) -> vm.AccountRow | None:
         return next((r for r in self.state.accounts if r.id == self.state.current), None)

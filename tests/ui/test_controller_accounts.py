@@ -228,3 +228,11 @@ def test_a_kiosk_ignores_accounts_and_keeps_one_visitor() -> None:
     assert h.screen == vm.HOME and v.accounts == () and v.buttons == ("sign_out",)
     h.wait(KIOSK.sign_out_after)
     assert h.names[-1] == "logout"
+
+
+def test_back_with_only_an_account_that_must_sign_in_again_cancels_as_before() -> None:
+    h = Household((vm.AccountRow("s1", "Ada", needs_sign_in=True),), "s1", signed_in=False)
+    assert h.names == ["login"]  # nobody else to show: a code at once
+    h.flow("code", **CODE)
+    h.press("back")
+    assert h.screen == vm.EXPIRED and h.view().cancelled and "switch" not in h.names
