@@ -25,6 +25,7 @@ from device_app.core import events as ev
 from device_app.core.errors import DeviceAppError
 from device_app.core.events import Event
 from device_app.core.providers import PROVIDERS
+from device_app.engine.accounts import MAX_ACCOUNTS, SIGNED_IN, AccountError, limit_sentence
 from device_app.engine.errors import outcome_of
 from device_app.engine.flags import add_provider_arguments
 from device_app.engine.logging_setup import redact, setup_logging
@@ -58,9 +59,14 @@ def _browser_available() -> bool:
 
 # --------------------------------------------------------------------------- login
 def cmd_login(args: argparse.Namespace) -> int:
-    from device_app.engine.wiring import make_session
+    from device_app.engine.wiring import make_household
 
-    session = make_session(args)
+    household = make_household(args)
+    if args.add:
+        if args.account:
+            raise AccountError("give --account NAME (to sign it in again) or --add, not both")
+        household.begin_new()  # refused at the limit, before any code is shown
+    session = household.session()
     # Before any code is shown: an approval needs somewhere to be kept.
     session.store.check_writable()
     session.profile  # noqa: B018 - discovery now, so a bad issuer is one line, not an event
@@ -116,7 +122,7 @@ def cmd_login(args: argparse.Namespace) -> int:
                 pass
             continue
         if final.kind == ev.AUTHORIZED:
-            _learn_user(session, greet=not args.json)
+            _learn_user(household, greet=not args.json)
         return exitcodes.for_outcome(final)
 
 
@@ -192,13 +198,33 @@ def cmd_call(args: argparse.Namespace) -> int:
 
 
 def cmd_logout(args: argparse.Namespace) -> int:
-    from device_app.engine.wiring import make_session
+    from device_app.engine.wiring import make_household
 
-    revoked = make_session(args).logout()
+    revoked = make_household(args).logout()
     say(
         "Signed out%s."
         % ("; the server revoked the tokens" if revoked else " locally (the server was not told)")
     )
+    return exitcodes.OK
+
+
+def cmd_accounts(args: argparse.Namespace) -> int:
+    from device_app.engine.wiring import make_household
+
+    listing = make_household(args).book.describe()
+    if args.json:
+        print(json.dumps({"accounts": listing, "limit": MAX_ACCOUNTS}), flush=True)
+        return exitcodes.OK
+    if not listing:
+        say("No account is signed in on this device (device-app login signs one in).")
+    for item in listing:
+        state = "" if item["state"] == SIGNED_IN else "  (signed out from the web: log in again)"
+        say(
+            "%s %d. %s%s"
+            % ("*" if item["current"] else " ", item["number"], item["name"] or "?", state)
+        )
+    if len(listing) >= MAX_ACCOUNTS:
+        say("At the limit: %s." % limit_sentence())
     return exitcodes.OK
 
 
@@ -230,6 +256,15 @@ def _add_command(sub: Any, name: str, summary: str, description: str) -> argpars
     return parser
 
 
+def _add_account_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--account",
+        metavar="NAME",
+        help="the account to use, by name or number (device-app accounts lists them; "
+        "default: the one used last)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="device-app",
@@ -257,6 +292,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--browser", action="store_true", help="open the page in this computer's browser"
     )
     p.add_argument("--no-browser", action="store_true", help="never offer to open a browser")
+    p.add_argument(
+        "--add",
+        action="store_true",
+        help="sign in one more account; the accounts already signed in stay signed in",
+    )
+    _add_account_flag(p)
     p.set_defaults(func=cmd_login)
 
     p = _add_command(
@@ -268,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_provider_arguments(p)
     p.add_argument("--json", action="store_true", help="print the status as one JSON object")
+    _add_account_flag(p)
     p.set_defaults(func=cmd_status)
 
     p = _add_command(
@@ -284,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="refresh first if the token expires within this many seconds",
     )
+    _add_account_flag(p)
     p.set_defaults(func=cmd_token)
 
     p = _add_command(
@@ -296,6 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_provider_arguments(p)
     p.add_argument("url", help="the API URL to call (https, or http to an allowed host)")
     p.add_argument("--method", default="GET", choices=("GET", "POST", "DELETE"), help="HTTP method")
+    _add_account_flag(p)
     p.set_defaults(func=cmd_call)
 
     p = _add_command(
@@ -305,7 +349,19 @@ def build_parser() -> argparse.ArgumentParser:
         "Revoke the tokens at the server (when it offers revocation) and delete them here.",
     )
     add_provider_arguments(p)
+    _add_account_flag(p)
     p.set_defaults(func=cmd_logout)
+
+    p = _add_command(
+        sub,
+        "accounts",
+        "list the accounts signed in on this device",
+        "List the accounts signed in on this device (at most %d), the current one marked with *; "
+        "give --account NAME to another command to use one of them." % MAX_ACCOUNTS,
+    )
+    add_provider_arguments(p)
+    p.add_argument("--json", action="store_true", help="print the list as one JSON object")
+    p.set_defaults(func=cmd_accounts)
 
     p = _add_command(
         sub,

@@ -33,17 +33,16 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     os.environ["SDL_VIDEODRIVER"] = "dummy"  # never open a window for a screenshot
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     from device_app.hardware.boards import BoardError
-    from device_app.tv.screenshot import save_screenshot
+    from device_app.tv.screenshot import SAMPLES, save_screenshot
     from device_app.ui import i18n, themes
-    from device_app.ui.viewmodel import SCREENS
 
     try:
         board = _load_board(args.board)
     except BoardError as e:
         return _fail(str(e), EXIT_CONFIGURATION)
-    if args.screen not in SCREENS:
+    if args.screen not in SAMPLES:
         return _fail(
-            "unknown screen %r (known: %s)" % (args.screen, ", ".join(SCREENS)), EXIT_USAGE
+            "unknown screen %r (known: %s)" % (args.screen, ", ".join(SAMPLES)), EXIT_USAGE
         )
     language = args.locale or None
     if language is not None:
@@ -119,16 +118,16 @@ def _session_or_settings_screen(args: argparse.Namespace, board: Any) -> Any:
     """
     from device_app.cli.unconfigured import SessionOnceConfigured
     from device_app.core.errors import ConfigurationError
-    from device_app.engine.session import Session
     from device_app.engine.token_store import TokenStoreError
-    from device_app.engine.wiring import make_session
+    from device_app.engine.wiring import make_household
 
-    def build() -> Session:
-        made = make_session(
+    def build() -> Any:
+        made = make_household(
             args, default_store=board.token_store or None, device_name=board.device_name
         )
-        made.store.check_writable()  # before any code: an approval needs somewhere to go
-        return made
+        made.session().store.check_writable()  # before any code: an approval needs somewhere
+        # A kiosk keeps one visitor at a time: its plain session, no list of accounts.
+        return made.session() if board.kiosk.enabled else made
 
     try:
         return build()
@@ -178,8 +177,9 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--screen",
         required=True,
-        help="one of: starting, activation, "
-        "reconnecting, expired, denied, error, signed_in, home, confirm_sign_out",
+        help="one of: starting, activation, reconnecting, expired, denied, error, signed_in, "
+        "home, confirm_sign_out, confirm_remove, accounts (Home with several accounts), "
+        "accounts_full (at the limit)",
     )
     p.add_argument("--locale", help="language (default: the board's, else the environment)")
     p.add_argument("--theme", help="theme name (default: the board's)")

@@ -27,7 +27,7 @@ from device_app.tv.inbox import Inbox
 from device_app.tv.input_hub import InputHub
 from device_app.tv.inputs import hub_for, keyboard_for
 from device_app.tv.speech import Speaker, spoken_text
-from device_app.tv.workers import SessionLike, Workers
+from device_app.tv.workers import SessionLike, Workers, accounts_message
 from device_app.ui import i18n, themes
 from device_app.ui.component import ActivationScreen
 from device_app.ui.controller import Command, Controller, KioskSettings
@@ -92,10 +92,11 @@ class App:
         self._offscreen = offscreen
         self._inbox = Inbox(clock)
         self._workers = Workers(session, self._inbox.post, events)
-        self._handlers: dict[str, Callable[[int], None]] = {
+        self._handlers: dict[str, Callable[..., None]] = {
             "login": self._workers.login,
             "cancel": self._workers.cancel,
             "userinfo": self._workers.userinfo,
+            "switch": self._workers.switch,
             "logout": self._workers.logout,
         }
         self._running = False
@@ -146,6 +147,9 @@ class App:
         if hub is not None:
             hub.start()
         try:
+            accounts = None if self.board.kiosk.enabled else accounts_message(self.session)
+            if accounts is not None:  # several accounts: Home lists them (never on a kiosk)
+                self.screen.update(accounts, self.clock())
             self.screen.start(self.clock(), self.session.signed_in())
             while self._running:
                 now = self.clock()
@@ -179,7 +183,7 @@ class App:
             return
         handler = self._handlers.get(cmd.name)
         if handler is not None:
-            handler(cmd.gen)
+            handler(cmd.gen, *cmd.args)
 
     def _draw(self, display: DisplayLike, now: float) -> None:
         dirty = self.screen.draw(display.surface, now=now)

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from device_app.engine.accounts import MAX_ACCOUNTS
 from device_app.ui import controller as ctl
 from device_app.ui import i18n, themes
 from device_app.ui import viewmodel as vm
@@ -34,6 +35,24 @@ SAMPLE_USER = {
     "preferred_username": "ada",
     "email": "ada@example.com",
 }
+SAMPLE_ACCOUNTS = (
+    vm.AccountRow("ada", "Ada Lovelace"),
+    vm.AccountRow("grace", "Grace Hopper"),
+    vm.AccountRow("alan", "Alan Turing", needs_sign_in=True),
+)
+SAMPLE_HOUSEHOLD = SAMPLE_ACCOUNTS + tuple(
+    vm.AccountRow(name.split()[0].lower(), name)
+    for name in (
+        "Katherine Johnson",
+        "Edsger Dijkstra",
+        "Barbara Liskov",
+        "Donald Knuth",
+        "Margaret Hamilton",
+    )
+)
+# Home with several accounts; and Home when no more fit (Add account shown disabled).
+ACCOUNT_SAMPLES = {"accounts": SAMPLE_ACCOUNTS, "accounts_full": SAMPLE_HOUSEHOLD}
+SAMPLES = vm.SCREENS + tuple(ACCOUNT_SAMPLES)
 SAMPLE_NOW = 1000.0
 SAMPLE_ELAPSED = 318.0  # the sample countdown shows 9:42, as in TV_UX.md §1.3
 
@@ -42,14 +61,23 @@ def sample_controller(
     screen: str, board: Board, device_name: str | None = None, code: dict[str, object] | None = None
 ) -> ctl.Controller:
     """A controller driven, through its public inputs, to ``screen`` with sample data."""
-    if screen not in vm.SCREENS:
-        raise ValueError("unknown screen %r (known: %s)" % (screen, ", ".join(vm.SCREENS)))
+    if screen not in SAMPLES:
+        raise ValueError("unknown screen %r (known: %s)" % (screen, ", ".join(SAMPLES)))
     k = board.kiosk
     c = ctl.Controller(
         device_name or board.device_name,
         ctl.KioskSettings(k.enabled, k.sign_out_after, k.renew_expired_code, k.retry_backoff_max),
     )
     t = SAMPLE_NOW
+    if screen in ACCOUNT_SAMPLES or screen == vm.CONFIRM_REMOVE:
+        c.on_accounts(ACCOUNT_SAMPLES.get(screen, SAMPLE_ACCOUNTS), "ada", MAX_ACCOUNTS, t)
+        c.start(t, signed_in=True)
+        c.on_userinfo(c.gen, SAMPLE_USER, t)
+        if screen == vm.CONFIRM_REMOVE:
+            c.on_action("red", t)
+        else:
+            c.on_action("down", t)  # the focus on the next account, as while choosing
+        return c
     c.start(t, signed_in=False)
     if screen == vm.STARTING:
         return c

@@ -97,6 +97,7 @@ class ActivationScreen:
                 if name not in buttons:
                     return False
                 self.controller.state.focus = buttons.index(name)
+                self.controller.state.row = -1  # a tapped button, not an account, is chosen
                 self.handle("select", now)
                 return True
         return False

@@ -3,11 +3,14 @@
 Theory of operation. The app feeds the controller four kinds of input, each with the
 monotonic ``now`` it read: flow events from the login worker (``on_flow_event``), results of
 account calls (``on_userinfo``, ``on_userinfo_failed``, ``on_signed_out``), remote actions
-(``on_action``) and the passage of time (``tick``). The controller changes its
-:class:`~device_app.ui.viewmodel.ScreenState` and queues :class:`Command` objects, which the
-app carries out (start a login worker, cancel it, call userinfo or logout, speak). Results
-of an asynchronous command carry the generation number it was issued with, so a late reply
-from a cancelled login can never change the screen.
+(``on_action``) and the passage of time (``tick``). A host with several accounts also tells
+it the list (``on_accounts``); Home then lists them (see the last section below).
+
+The controller changes its :class:`~device_app.ui.viewmodel.ScreenState` and queues
+:class:`Command` objects, which the app carries out (start a login worker, cancel it, call
+userinfo or logout, switch accounts, speak). Results of an asynchronous command carry the
+generation number it was issued with, so a late reply from a cancelled login can never
+change the screen.
 
 RFC 8628 §3.5: after a code expires or sign-in is declined, a client started by a person
 waits for that person (OK) before asking for a new code. Kiosk boards have nobody to press
@@ -31,6 +34,7 @@ KIOSK_FIRST_RETRY = 2.0  # kiosk error backoff: 2, 4, 8 ... s capped at kiosk.re
 LOCAL_EXPIRY_GRACE = 2.0  # the flow reports expiry itself; this only catches a stuck worker
 
 TERMINAL = ("authorized", "denied", "expired", "error")
+AWAY_SCREENS = (vm.EXPIRED, vm.DENIED, vm.ERROR)  # BACK there returns to Home (accounts on)
 
 
 @dataclass(frozen=True)
@@ -103,18 +107,21 @@ class Controller:
 
     # -- commands --------------------------------------------------------------------------
 
-    def _issue(self, name: str, *args: str) -> None:
+    def _issue(self, name: str, *args: str, busy: str = "") -> None:
         self.gen += 1
-        self._busy = name
+        self._busy = busy or name
         self._commands.append(Command(name, self.gen, args))
 
-    def _new_code(self, why: str = vm.WHY_NEW_CODE) -> None:
+    def _new_code(self, why: str = vm.WHY_NEW_CODE, new_account: bool = False) -> None:
         self._show(vm.STARTING, why=why)
         self.state.code = None
         self.state.status = vm.STATUS_WAITING
         self.state.retry_at = None
         self._authorized = False
-        self._issue("login")
+        if new_account:
+            self._issue("login", "new")  # the host opens a fresh store for one more account
+        else:
+            self._issue("login")
 
     def _cancel_login(self) -> None:
         if self._busy == "login":
@@ -129,6 +136,8 @@ class Controller:
         s.screen = screen
         s.buttons = buttons
         s.focus = focus
+        s.row = -1
+        s.disabled = ()
         s.auto_at = None
         s.auto_what = ""
         if why is not None:
@@ -142,6 +151,9 @@ class Controller:
 
     def start(self, now: float, signed_in: bool) -> None:
         """Begin: load the account when tokens exist, else ask for a code."""
+        if not signed_in and self._others_signed_in():
+            self._go_home(now)  # the current account must sign in again; the others need not
+            return
         if signed_in:
             self._show(vm.STARTING, why=vm.WHY_ACCOUNT)
             self._issue("userinfo")
@@ -257,6 +269,9 @@ class Controller:
             self._set_auto(now + GREETING_SECONDS, "home")
 
     def _go_home(self, now: float) -> None:
+        if self.accounts_on:
+            self._accounts_home()
+            return
         self._show(vm.HOME, ("sign_out",))
         if self.kiosk.enabled:
             self._set_auto(now + self.kiosk.sign_out_after, "sign_out")
@@ -270,6 +285,9 @@ class Controller:
         self._busy = ""
         if reauth:
             self.state.user = None
+            if self._others_signed_in():
+                self._accounts_home(on_button="sign_in")  # marked on Home; the others stay
+                return
             self._new_code(vm.WHY_CODE)
             return
         if self.kiosk.enabled and self._failures + 1 >= KIOSK_USERINFO_ATTEMPTS:
@@ -290,6 +308,9 @@ class Controller:
             return
         self._busy = ""
         self.state.user = None
+        if self.accounts_on and self.state.current:
+            self._switch(self.state.current)  # the host made the account used last current
+            return
         self._new_code()
 
     def _sign_out(self) -> None:
@@ -328,6 +349,8 @@ class Controller:
     def on_action(self, action: str, now: float) -> None:
         """A remote/keyboard action (see device_app.hardware.input.actions)."""
         s = self.state
+        if s.screen == vm.HOME and self.accounts_on and self._home_action(action):
+            return
         if action == "info":
             if s.screen in vm.CODE_SCREENS and s.code is not None:
                 self._commands.append(
@@ -365,13 +388,115 @@ class Controller:
                 self._sign_out()
             else:
                 self._go_home(now)
+        elif s.screen == vm.CONFIRM_REMOVE:
+            if button == "remove":
+                self._sign_out()  # the host revokes and forgets the current account
+            else:
+                self._go_home(now)
 
     def _back(self, now: float) -> None:
         s = self.state
-        if s.screen == vm.CONFIRM_SIGN_OUT:
+        if s.screen in (vm.CONFIRM_SIGN_OUT, vm.CONFIRM_REMOVE):
             self._go_home(now)
+        elif self._can_return() and s.screen in vm.CODE_SCREENS + AWAY_SCREENS:
+            # An added (or renewed) account's sign-in given up: back to the current account.
+            self._cancel_login()
+            self._switch(s.current)
         elif s.screen == vm.SIGNED_IN and not self.kiosk.enabled:
             self._go_home(now)
         elif s.screen in vm.CODE_SCREENS and not self.kiosk.enabled:
             self._cancel_login()
             self._expired(now, cancelled=True)
+
+    # -- several accounts (a host that has them sends ``on_accounts``; kiosks never do) --------
+
+    @property
+    def accounts_on(self) -> bool:
+        """True once the host listed accounts: Home lists them, with Add account and Remove."""
+        return self.state.account_limit > 0 and not self.kiosk.enabled
+
+    def on_accounts(
+        self, rows: tuple[vm.AccountRow, ...], current: str, limit: int, now: float
+    ) -> None:
+        """The host's accounts changed (or are told for the first time): refresh Home."""
+        if self.kiosk.enabled:
+            return  # one visitor at a time: a kiosk keeps no list
+        s = self.state
+        s.accounts, s.current, s.account_limit = tuple(rows), current, max(1, limit)
+        if s.screen == vm.HOME:
+            self._accounts_home()
+
+    def _others_signed_in(self) -> bool:
+        s = self.state
+        return self.accounts_on and any(
+            not r.needs_sign_in and r.id != s.current for r in s.accounts
+        )
+
+    def _can_return(self) -> bool:
+        """Some account is signed in, so BACK from a sign-in has a Home to return to."""
+        s = self.state
+        return self.accounts_on and bool(s.current) and any(not r.needs_sign_in for r in s.accounts)
+
+    def _current_row(self) -> vm.AccountRow | None:
+        return next((r for r in self.state.accounts if r.id == self.state.current), None)
+
+    def _accounts_home(self, on_button: str = "") -> None:
+        s = self.state
+        current = self._current_row()
+        buttons: tuple[str, ...] = ("add_account", "remove")
+        if current is not None and current.needs_sign_in:
+            buttons = ("sign_in", *buttons)
+        self._show(vm.HOME, buttons)
+        s.disabled = ("add_account",) if len(s.accounts) >= s.account_limit else ()
+        ids = [r.id for r in s.accounts]
+        s.row = -1 if on_button or s.current not in ids else ids.index(s.current)
+        s.focus = buttons.index(on_button) if on_button in buttons else self._step(-1, 1)
+
+    def _step(self, start: int, delta: int) -> int:
+        """The next enabled button from ``start`` in direction ``delta`` (stays at the end)."""
+        s = self.state
+        i = start + delta
+        while 0 <= i < len(s.buttons):
+            if s.buttons[i] not in s.disabled:
+                return i
+            i += delta
+        return max(0, start)
+
+    def _home_action(self, action: str) -> bool:
+        """Home's keys with accounts: up/down through the list then the buttons. True if used."""
+        s = self.state
+        n = len(s.accounts)
+        if action == "up":
+            s.row = n - 1 if s.row < 0 else max(0, s.row - 1)
+        elif action == "down" and s.row >= 0:
+            s.row = s.row + 1 if s.row + 1 < n else -1
+        elif action in ("left", "right") and s.row < 0:
+            s.focus = self._step(s.focus, -1 if action == "left" else 1)
+        elif action == "select" and s.row >= 0:
+            self._pick(s.accounts[s.row])
+        elif action == "select" and s.buttons and s.buttons[s.focus] not in s.disabled:
+            button = s.buttons[s.focus]
+            if button == "add_account":
+                self._new_code(vm.WHY_CODE, new_account=True)
+            elif button == "sign_in":
+                self._new_code(vm.WHY_CODE)
+            elif button == "remove":
+                self._show(vm.CONFIRM_REMOVE, ("cancel", "remove"))
+        elif action in ("menu", "red"):
+            self._show(vm.CONFIRM_REMOVE, ("cancel", "remove"))
+        else:
+            return action in ("down", "left", "right", "select")
+        return True
+
+    def _pick(self, row: vm.AccountRow) -> None:
+        if row.id == self.state.current:
+            if row.needs_sign_in:
+                self._new_code(vm.WHY_CODE)
+            return
+        self._switch(row.id)
+
+    def _switch(self, account: str) -> None:
+        """Make ``account`` current; the host answers as to ``userinfo`` (Home, or marked)."""
+        self._authorized = False
+        self._show(vm.STARTING, why=vm.WHY_ACCOUNT)
+        self._issue("switch", account, busy="userinfo")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from device_app.ui.controller import Controller
+from device_app.ui.viewmodel import AccountRow
 
 
 @dataclass(frozen=True)
@@ -84,4 +85,24 @@ class Action:
         controller.on_action(self.name, now)
 
 
-Message = FlowUpdate | LoginFailed | UserInfoArrived | UserInfoFailed | SignedOut | Action
+@dataclass(frozen=True)
+class AccountsChanged:
+    """The host's accounts as they are now (sent before the result that changed them)."""
+
+    rows: tuple[AccountRow, ...]
+    current: str
+    limit: int
+
+    def apply(self, controller: Controller, now: float) -> None:
+        controller.on_accounts(self.rows, self.current, self.limit, now)
+
+
+Message = (
+    FlowUpdate
+    | LoginFailed
+    | UserInfoArrived
+    | UserInfoFailed
+    | SignedOut
+    | Action
+    | AccountsChanged
+)

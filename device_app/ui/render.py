@@ -109,6 +109,11 @@ class Renderer:
                     border_radius=ring * 2,
                 )
                 bg, fg = self.theme.button, self.theme.button_text
+                if box.colour == "muted":  # a button shown but not usable now
+                    fg = self.theme.muted
+        elif box.focused:  # an account on Home, chosen with up/down
+            self.surface.fill(self.theme.focus, rect)
+            bg, fg = self.theme.focus, self.theme.focus_text
         lh = self.fonts.line_height(box.font, box.size)
         y = rect.y + max(0, (rect.height - lh * len(box.lines)) // 2)
         for line in box.lines:

@@ -83,6 +83,9 @@ BUTTON_LABELS = {
     "try_again": N_("Try again"),
     "sign_out": N_("Sign out"),
     "cancel": N_("Cancel"),
+    "add_account": N_("Add account"),
+    "remove": N_("Remove"),
+    "sign_in": N_("Sign in again"),
 }
 
 STARTING_TITLES = {
@@ -173,11 +176,11 @@ def _buttons(v: vm.ViewModel, tr: Translator) -> list[Element]:
                 "button_" + b,
                 BUTTON,
                 label,
-                "button_text",
+                "muted" if b in v.disabled else "button_text",
                 BOLD,
                 True,
                 label,
-                focused=(i == v.focus),
+                focused=(v.row < 0 and i == v.focus),
             )
         )
     return out
@@ -265,6 +268,31 @@ def compose(v: vm.ViewModel, tr: Translator) -> Composition:
                 Element("body", BODY, tr("You're signed in on {device}.", device=v.device_name))
             )
             els.extend(_details(v, tr))
+    elif s == vm.HOME and v.account_limit:
+        els.extend(_accounts_home(v, tr))
+    elif s == vm.CONFIRM_REMOVE:
+        row = next((r for r in v.accounts if r.id == v.current), None)
+        name = row.name if row is not None and row.name else tr("this account")
+        els.append(
+            Element(
+                "title",
+                TITLE,
+                tr("Remove {name} from {device}?", name=name, device=v.device_name),
+                "text",
+                BOLD,
+            )
+        )
+        els.append(
+            Element(
+                "body",
+                BODY,
+                tr(
+                    "Its sign-in is revoked at the server and forgotten here. "
+                    "The other accounts stay signed in."
+                ),
+            )
+        )
+        els.extend(_buttons(v, tr))
     elif s == vm.HOME:
         user = v.user
         if user is not None and user.name:
@@ -295,6 +323,41 @@ def compose(v: vm.ViewModel, tr: Translator) -> Composition:
         els.append(auto)
     els.append(_device_line(v, tr))
     return Composition(s, "message", tuple(els))
+
+
+ROW_TEXTS = {
+    (True, False): N_("{name} (current)"),
+    (False, True): N_("{name} (sign in again)"),
+    (True, True): N_("{name} (current, sign in again)"),
+}
+
+
+def _accounts_home(v: vm.ViewModel, tr: Translator) -> list[Element]:
+    """Home with several accounts: who is current, the list, why Add account may be off."""
+    current = next((r for r in v.accounts if r.id == v.current), None)
+    name = (current.name if current is not None else "") or tr("this account")
+    if current is not None and current.needs_sign_in:
+        title = Element("title", TITLE, tr("{name} must sign in again", name=name), "warning", BOLD)
+    elif v.user is not None and v.user.name:
+        title = Element("title", TITLE, tr("Signed in as {name}", name=v.user.name), "text", BOLD)
+    else:
+        title = Element("title", TITLE, tr("Signed in as {name}", name=name), "text", BOLD)
+    els = [title]
+    for i, r in enumerate(v.accounts):
+        key = (r.id == v.current, r.needs_sign_in)
+        text = tr(ROW_TEXTS[key], name=r.name or "?") if key in ROW_TEXTS else r.name or "?"
+        colour = "warning" if r.needs_sign_in else "text"
+        els.append(Element("account_%d" % i, DETAIL, text, colour, SANS, True, text, i == v.row))
+    if "add_account" in v.disabled:
+        hint = tr(
+            "This TV holds at most {count} accounts: remove one to add another.",
+            count=v.account_limit,
+        )
+    else:
+        hint = tr("Up and down choose an account; OK switches to it.")
+    els.append(Element("hint", HINT, hint, "muted"))
+    els.extend(_buttons(v, tr))
+    return els
 
 
 def _activation(v: vm.ViewModel, tr: Translator) -> Composition:

@@ -27,6 +27,7 @@ ERROR = "error"
 SIGNED_IN = "signed_in"
 HOME = "home"
 CONFIRM_SIGN_OUT = "confirm_sign_out"
+CONFIRM_REMOVE = "confirm_remove"  # Home's "Remove" asks first (several accounts)
 SCREENS = (
     STARTING,
     ACTIVATION,
@@ -37,6 +38,7 @@ SCREENS = (
     SIGNED_IN,
     HOME,
     CONFIRM_SIGN_OUT,
+    CONFIRM_REMOVE,
 )
 CODE_SCREENS = (ACTIVATION, RECONNECTING)
 
@@ -74,6 +76,15 @@ class UserInfo:
 
     name: str
     details: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One account on Home: its id (the host's store id), name, and whether it must sign in."""
+
+    id: str
+    name: str
+    needs_sign_in: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,6 +193,11 @@ class ScreenState:
     auto_at: float | None = None  # kiosk or greeting timer deadline
     auto_what: str = ""  # what happens at auto_at: "home", "sign_out", "retry"
     cancelled: bool = False  # the expired screen after BACK rather than a real expiry
+    accounts: tuple[AccountRow, ...] = ()  # several accounts: Home lists them
+    current: str = ""  # the id of the current account
+    account_limit: int = 0  # how many accounts fit (0: accounts are off)
+    row: int = -1  # the focused account on Home (-1: the focus is on the buttons)
+    disabled: tuple[str, ...] = ()  # buttons shown but not usable (Add account at the limit)
 
 
 @dataclass(frozen=True)
@@ -207,6 +223,11 @@ class ViewModel:
     focus: int = 0
     auto_in: int | None = None
     auto_what: str = ""
+    accounts: tuple[AccountRow, ...] = ()
+    current: str = ""
+    account_limit: int = 0
+    row: int = -1
+    disabled: tuple[str, ...] = ()
 
     @property
     def expiring(self) -> bool:
@@ -240,6 +261,11 @@ def build(state: ScreenState, device_name: str, kiosk: bool, now: float) -> View
         focus=state.focus,
         auto_in=seconds_until(state.auto_at, now),
         auto_what=state.auto_what if state.auto_at is not None else "",
+        accounts=state.accounts,
+        current=state.current,
+        account_limit=state.account_limit,
+        row=state.row,
+        disabled=state.disabled,
     )
 
 
