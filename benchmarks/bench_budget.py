@@ -12,7 +12,7 @@ pygame, open a window of the same size, one HTTP request, fill and flip once, wr
   Goal <= 1.25 each.
 * idle CPU: utime + stime of the app over ``--idle`` s of an untouched activation screen
   at 1080p. Goal <= 0.2 % of one core.
-* approval seen: the phone (simulator.phone, real HTTP) approves at a random moment; from
+* approval seen: the phone (device_app_simulator.phone, real HTTP) approves at a random moment; from
   the end of its approving request to the app's ``authorized`` event, ``--trials`` times at
   interval 1 s and 2 s. Goal: mean <= interval/2 + 0.05 s, and no ``slow_down`` (the
   simulator answers slow_down to any poll that comes early).
@@ -208,9 +208,9 @@ def idle_cpu(args: argparse.Namespace, tmp: Path, issuer: str) -> list[str]:
 
 
 def approval(args: argparse.Namespace, tmp: Path, interval: int) -> list[str]:
-    from simulator.config import SimulatorConfig
-    from simulator.phone import approve
-    from simulator.server import start_server
+    from device_app_simulator.config import SimulatorConfig
+    from device_app_simulator.phone import approve
+    from device_app_simulator.server import start_server
 
     server = start_server(
         SimulatorConfig(port=0, interval=interval, expires_in=600, db_path=tmp / "a.db")
@@ -261,8 +261,8 @@ def main() -> int:
     )
     args = ap.parse_args()
 
-    from simulator.config import SimulatorConfig
-    from simulator.server import start_server
+    from device_app_simulator.config import SimulatorConfig
+    from device_app_simulator.server import start_server
 
     print("load average before: %s" % " ".join("%.2f" % x for x in os.getloadavg()))
     print("driver: %s" % ("x11 window" if args.window else "SDL dummy (off-screen)"), flush=True)
