@@ -70,12 +70,14 @@ def board_file(tmp: Path, base: str, window: bool) -> Path:
     return path
 
 
-def child_env(window: bool) -> dict[str, str]:
+def child_env(window: bool, floor: bool = False) -> dict[str, str]:
     """An installed device has its .pyc files (pip compiles them): let the children write
     theirs, and warm up once before timing (see ``startup_and_memory``)."""
     env = dict(os.environ, SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["SDL_VIDEODRIVER"] = "x11" if window else "dummy"
+    if window and floor:  # like for like: the app asks SDL for X11's own images (display/base.py)
+        env.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
     return env
 
 
@@ -132,7 +134,9 @@ def run_floor(size: tuple[int, int], issuer: str, window: bool) -> tuple[float, 
     cmd = [sys.executable, str(ROOT / "benchmarks" / "floor.py"), "--issuer", issuer]
     cmd += ["--size", "%dx%d" % size, "--hold", "30"]
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, env=child_env(window), stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd, env=child_env(window, floor=True), stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout is not None
         line = json.loads(proc.stdout.readline())
