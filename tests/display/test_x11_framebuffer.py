@@ -24,6 +24,8 @@ def sdl(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return pygame.Surface(size)
 
     monkeypatch.setattr(pygame.display, "set_mode", set_mode)
+    # start_video sets SDL_VIDEODRIVER: recorded here, so later tests get theirs back.
+    monkeypatch.setenv("SDL_VIDEODRIVER", os.environ.get("SDL_VIDEODRIVER", "dummy"))
     monkeypatch.setenv("SDL_FRAMEBUFFER_ACCELERATION", "")  # recorded, so restored afterwards
     monkeypatch.delenv("SDL_FRAMEBUFFER_ACCELERATION")
     return seen
