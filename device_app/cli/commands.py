@@ -14,7 +14,6 @@ import queue
 import sys
 import threading
 import time
-import webbrowser
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,6 +49,8 @@ def _browser_available() -> bool:
         return True
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         return False
+    import webbrowser  # here, not at the top: 18 ms of imports the TV app never needs
+
     try:
         webbrowser.get()
     except webbrowser.Error:

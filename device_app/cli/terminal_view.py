@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import webbrowser
 from typing import Any
 
 from device_app.core import events as ev
@@ -67,5 +66,7 @@ class TerminalView:
         if self.code is None:
             return
         target = self.code["verification_uri_complete"] or self.code["verification_uri"]
+        import webbrowser  # only when asked to open a browser: 18 ms of imports
+
         webbrowser.open(target)
         say("Opened %s in the browser." % target)

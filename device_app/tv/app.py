@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import pygame
 
 from device_app.hardware.boards import Board
-from device_app.hardware.display import open_display
+from device_app.hardware.display import open_display, x11
 from device_app.hardware.input.keyboard import KeyboardSource
 from device_app.hardware.systemd_notify import Notifier
 from device_app.tv import stop_signals
@@ -136,6 +136,7 @@ class App:
         display = self._display or open_display(self.board, offscreen=self._offscreen)
         self._display = display
         self.screen.resize(display.surface.get_size())
+        self._inbox.watch(x11.connection_fd())
         self._running = True
         started = self.clock()
         self._draw(display, started)  # the starting screen at once: never a blank TV
@@ -230,6 +231,7 @@ class App:
             self._notifier.stopping()
             self._notifier.close()
         self._workers.cancel_all()
+        self._inbox.close()
         if hub is not None:
             hub.stop()
         self.speaker.stop()

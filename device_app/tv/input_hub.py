@@ -8,6 +8,7 @@ does ``pygame.event.post(pygame.event.Event(ACTION_EVENT, action=action))``.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import Callable
 from typing import Protocol
@@ -25,12 +26,12 @@ class _Source(Protocol):
 
 
 def evdev_available() -> bool:
-    """True when python-evdev can be imported."""
+    """True when python-evdev is installed (found, not imported: it is imported in the
+    input thread when a device is opened, after the first frame)."""
     try:
-        import evdev  # noqa: F401
-    except ImportError:
+        return importlib.util.find_spec("evdev") is not None
+    except (ImportError, ValueError):
         return False
-    return True
 
 
 class InputHub:

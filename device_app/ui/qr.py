@@ -3,22 +3,52 @@
 from __future__ import annotations
 
 import functools
+import sys
+from typing import Any
 
 import pygame
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
 
 QUIET_ZONE = 4  # modules of light border (ISO/IEC 18004; TV_UX.md §2)
 
 Colour = tuple[int, int, int]
 
 
+DRAWERS = "qrcode.image.styles.moduledrawers"
+
+
+def _qrcode() -> Any:
+    """The ``qrcode`` package, imported without Pillow when nothing has imported Pillow yet.
+
+    qrcode's package of styled module drawers imports Pillow whenever it is installed,
+    although only qrcode's Pillow image factories use it: 13 ms and 4 MiB on the way to the
+    first activation frame (benchmarks/bench_budget.py). The import runs with Pillow hidden,
+    then the drawers' package is forgotten, so that whoever imports it later gets it whole.
+    """
+    if "qrcode.main" in sys.modules or "PIL" in sys.modules:
+        import qrcode
+
+        return qrcode
+    sys.modules["PIL"] = None  # type: ignore[assignment]  # `import PIL` raises ImportError
+    try:
+        import qrcode
+    finally:
+        if "PIL" in sys.modules and sys.modules["PIL"] is None:
+            del sys.modules["PIL"]
+        for name in [n for n in sys.modules if n == DRAWERS or n.startswith(DRAWERS + ".pil")]:
+            del sys.modules[name]
+    return qrcode
+
+
 @functools.lru_cache(maxsize=8)
 def matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
     """Rows of modules (True = dark), quiet zone included. Level M (TV_UX.md §2: screens
     are not damaged, so M's 15 % recovery is plenty and keeps the version small)."""
+    qrcode = _qrcode()
     code = qrcode.QRCode(
-        version=None, error_correction=ERROR_CORRECT_M, box_size=1, border=QUIET_ZONE
+        version=None,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        box_size=1,
+        border=QUIET_ZONE,
     )
     code.add_data(payload.encode("utf-8"))
     code.make(fit=True)
@@ -28,6 +58,33 @@ def matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
 def modules(payload: str) -> int:
     """Side of the QR in modules, quiet zone included."""
     return len(matrix(payload))
+
+
+def draw(
+    target: pygame.Surface,
+    topleft: tuple[int, int],
+    payload: str,
+    ppm: int,
+    dark: Colour,
+    light: Colour,
+) -> pygame.Rect:
+    """Paint the QR at ``ppm`` pixels per module straight onto ``target``: one fill for the
+    light square, one per horizontal run of dark modules. No surface of its own is kept
+    (at 4K one would be 10 MiB)."""
+    n = modules(payload)
+    x0, y0 = topleft
+    area = target.fill(light, (x0, y0, n * ppm, n * ppm))
+    for y, row in enumerate(matrix(payload)):
+        x = 0
+        while x < n:
+            if row[x]:
+                start = x
+                while x < n and row[x]:
+                    x += 1
+                target.fill(dark, (x0 + start * ppm, y0 + y * ppm, (x - start) * ppm, ppm))
+            else:
+                x += 1
+    return area
 
 
 def surface(payload: str, ppm: int, dark: Colour, light: Colour) -> pygame.Surface:

@@ -2,8 +2,9 @@
 
 A new composition layout (another screen, a new code, another language) repaints the
 whole surface; otherwise only the boxes of dynamic elements whose text, colour or focus
-changed are repainted and returned as dirty rectangles. Text and QR surfaces are made
-once per change and kept (converted to the display format when a display is open).
+changed are repainted and returned as dirty rectangles. Texts are rendered when drawn and
+the QR is painted module by module onto the surface: the renderer keeps no surface of its
+own beside the one it draws on (issue 14: memory on a Pi Zero 2 W).
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from device_app.ui.fonts import Fonts
 from device_app.ui.i18n import Translator
 from device_app.ui.themes import Colour, Theme
 from device_app.ui.viewmodel import ViewModel
-
-TEXT_CACHE_MAX = 256  # text surfaces kept; a screen has ~15, the countdown adds 1 per second
 
 
 @dataclass(frozen=True)
@@ -56,31 +55,14 @@ class Renderer:
         self.drawn: dict[str, list[pygame.Rect]] = {}  # text actually blitted, per box
         self._key: tuple[object, ...] | None = None
         self._boxes: dict[str, lay.Box] = {}
-        self._texts: dict[tuple[str, int, str, Colour, Colour], pygame.Surface] = {}
-        self._qr: tuple[tuple[str, int], pygame.Surface] | None = None
 
     # -- surfaces ----------------------------------------------------------------------------
 
-    def _convert(self, s: pygame.Surface) -> pygame.Surface:
-        # convert() needs a display mode; off-screen rendering (screenshots) skips it.
-        return s.convert() if pygame.display.get_surface() is not None else s
-
     def _text(self, font: str, size: int, text: str, fg: Colour, bg: Colour) -> pygame.Surface:
-        key = (font, size, text, fg, bg)
-        surf = self._texts.get(key)
-        if surf is None:
-            if len(self._texts) >= TEXT_CACHE_MAX:
-                self._texts.clear()
-            # Rendered on its background colour: an opaque surface blits faster than alpha.
-            surf = self._convert(self.fonts.get(font, size).render(text, True, fg, bg))
-            self._texts[key] = surf
-        return surf
-
-    def _qr_surface(self, payload: str, ppm: int) -> pygame.Surface:
-        if self._qr is None or self._qr[0] != (payload, ppm):
-            surf = qr.surface(payload, ppm, self.theme.qr_dark, self.theme.card)
-            self._qr = ((payload, ppm), self._convert(surf))
-        return self._qr[1]
+        # Rendered on its background colour: an opaque surface blits faster than alpha.
+        # Not kept: a screen repaints its texts rarely, the countdown's is new each second,
+        # and at 4K the ~15 texts of a screen would hold 7 MiB.
+        return self.fonts.get(font, size).render(text, True, fg, bg)
 
     # -- drawing -----------------------------------------------------------------------------
 
@@ -155,7 +137,8 @@ class Renderer:
             self._draw_box(box)
         if comp.qr and self.layout.qr is not None:
             x, y, _, _ = self.layout.qr
-            self.surface.blit(self._qr_surface(comp.qr, self.layout.ppm), (x, y))
+            t = self.theme
+            qr.draw(self.surface, (x, y), comp.qr, self.layout.ppm, t.qr_dark, t.card)
         return [self.surface.get_rect()]
 
     def _update(self, comp: sc.Composition) -> list[pygame.Rect]:

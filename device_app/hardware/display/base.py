@@ -88,6 +88,19 @@ class Display:
         self.close()
 
 
+def _native_x11_framebuffer() -> None:
+    """Show the window through X11's own images, not an OpenGL texture (unless the user's
+    environment says otherwise).
+
+    By default SDL 2 on X11 uploads the whole window to a GL texture on every update, however
+    small: with Mesa's software renderer (a Pi's X desktop without GL, Xvfb) that is 11 ms
+    of CPU per countdown tick at 1080p and 110 MiB of GL libraries; X11's shared-memory
+    images send only the changed rectangles (0.02 ms). Measured with
+    ``benchmarks/bench_budget.py --window``. kmsdrm has no such path, so it is left alone.
+    """
+    os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
+
+
 def start_video(
     drivers: Sequence[str], size: tuple[int, int], flags: int, caption: str = "device-app"
 ) -> tuple[str, pygame.Surface]:
@@ -105,6 +118,8 @@ def start_video(
             os.environ.pop("SDL_VIDEODRIVER", None)
         try:
             pygame.display.init()
+            if pygame.display.get_driver() == "x11":
+                _native_x11_framebuffer()
             pygame.display.set_caption(caption)
             screen = pygame.display.set_mode(size, flags)
         except pygame.error as e:

@@ -13,12 +13,16 @@ The action ``none`` in a board's keymap removes a default binding.
 from __future__ import annotations
 
 import functools
+import importlib.machinery
+import importlib.util
 import os
 import re
+import sys
 import tomllib
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
 from device_app.core.errors import ConfigurationError
 from device_app.hardware.input.actions import ALL_ACTIONS
@@ -42,7 +46,35 @@ def is_evdev_name(name: str) -> bool:
     return name.startswith(("KEY_", "BTN_"))
 
 
+@functools.lru_cache(maxsize=1)
 def _evdev_codes() -> Mapping[str, int] | None:
+    """Names -> codes of linux/input-event-codes.h, from python-evdev (None if missing).
+
+    Read from its compiled table ``evdev._ecodes`` without importing the ``evdev`` package,
+    whose ``__init__`` pulls in asyncio: checking a board's keymap then costs 25 ms and
+    2.6 MiB less before the first frame (benchmarks/bench_budget.py). The package itself is
+    imported when a device is opened.
+    """
+    loaded = sys.modules.get("evdev.ecodes")
+    if loaded is not None:
+        return cast(Mapping[str, int], loaded.ecodes)
+    try:
+        package = importlib.util.find_spec("evdev")  # a top-level name: found, not imported
+    except (ImportError, ValueError):
+        return None
+    if package is None or not package.submodule_search_locations:
+        return None
+    spec = importlib.machinery.PathFinder.find_spec(
+        "evdev._ecodes", list(package.submodule_search_locations)
+    )
+    if spec is None or spec.loader is None:
+        return _evdev_codes_by_import()
+    table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table)
+    return {k: v for k, v in vars(table).items() if k[:1] != "_" and isinstance(v, int)}
+
+
+def _evdev_codes_by_import() -> Mapping[str, int] | None:
     try:
         from evdev import ecodes  # optional: only the Pi extra installs python-evdev
     except ImportError:

@@ -1,0 +1,299 @@
+"""The Pi Zero 2 W budget (issue 14), measured in one run against a floor built in the same run.
+
+Starts the authorization-server simulator on loopback, then measures, alternating the app
+(``device-app run --board B --events LOG``) with the floor (benchmarks/floor.py: import
+pygame, open a window of the same size, one HTTP request, fill and flip once, write a line):
+
+* start-up: process spawned -> activation screen drawn with code and QR (the app's event
+  log ``screen: activation`` line, written after that frame was presented; the floor's own
+  line after its flip); both ``time.monotonic()``, one clock for all processes on Linux.
+  Goal: median app / median floor <= 1.3.
+* memory: peak RSS (VmHWM) one second after that line, at 1080p and at 4K, app / floor.
+  Goal <= 1.25 each.
+* idle CPU: utime + stime of the app over ``--idle`` s of an untouched activation screen
+  at 1080p. Goal <= 0.2 % of one core.
+* approval seen: the phone (device_app_simulator.phone, real HTTP) approves at moments
+  spread evenly over a polling interval; from the end of its approving request to the app's
+  ``authorized`` event, ``--trials`` times at interval 1 s and 2 s. Goal: mean <=
+  interval/2 + 0.05 s, and no ``slow_down`` (the simulator answers slow_down to any poll
+  that comes early).
+
+Usage (Linux; /proc):
+
+    .venv/bin/python benchmarks/bench_budget.py                 # SDL off-screen (dummy) driver
+    xvfb-run -a -s "-screen 0 3840x2160x24" .venv/bin/python benchmarks/bench_budget.py --window
+
+Prints each figure with its spread (min / median / max over the runs) and the load average
+before and after, since the machine it runs on may be shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench_screen import cpu_seconds, peak_rss_kib, read_events
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SETTLE_S = 1.0  # after the first activation frame, before reading peak RSS / starting CPU
+GOALS = {"startup": 1.3, "memory": 1.25, "idle_pct": 0.2, "approval_extra_s": 0.05}
+
+
+def board_file(tmp: Path, base: str, window: bool) -> Path:
+    """A copy of a shipped board drawing off-screen (or in a plain X11 window)."""
+    text = (ROOT / "board_configs" / (base + ".toml")).read_text()
+    keep = [
+        ln
+        for ln in text.splitlines()
+        if not ln.startswith(("display", "video_driver", "video_fallbacks", "fullscreen", "name"))
+    ]
+    head = ['name = "bench-%s"' % base]
+    if window:
+        head += ['display = "window"', 'video_driver = "x11"', "video_fallbacks = []"]
+        head += ["fullscreen = false"]
+    else:
+        head += ['display = "offscreen"', "fullscreen = false"]
+    path = tmp / ("bench-%s.toml" % base)
+    path.write_text("\n".join(head + keep) + "\n")
+    return path
+
+
+def child_env(window: bool, floor: bool = False) -> dict[str, str]:
+    """An installed device has its .pyc files (pip compiles them): let the children write
+    theirs, and warm up once before timing (see ``startup_and_memory``)."""
+    env = dict(os.environ, SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["SDL_VIDEODRIVER"] = "x11" if window else "dummy"
+    if window and floor:  # like for like: the app asks SDL for X11's own images (display/base.py)
+        env.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
+    return env
+
+
+class App:
+    """``device-app run`` as a child, watched through its event log."""
+
+    def __init__(self, board: Path, issuer: str, tmp: Path, window: bool, n: int) -> None:
+        self.events = tmp / ("events-%d.jsonl" % n)
+        cmd = [sys.executable, "-m", "device_app", "run", "--board", str(board)]
+        cmd += ["--events", str(self.events), "--issuer", issuer, "--client-id", "tv-demo"]
+        cmd += ["--allow-insecure-host", "127.0.0.1", "--token-store", str(tmp / ("s%d" % n))]
+        cmd += ["--exit-after", "900"]
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen(
+            cmd, env=child_env(window), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+
+    def wait_for(self, match: Callable[[dict[str, Any]], bool], timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            found = next((e for e in read_events(self.events) if match(e)), None)
+            if found is not None:
+                return found
+            time.sleep(0.005)
+        err = self.proc.stderr.read().decode(errors="replace") if self.proc.poll() else ""
+        raise RuntimeError("the app never logged what was expected: %s" % err.strip()[-500:])
+
+    def activation(self) -> dict[str, Any]:
+        return self.wait_for(lambda e: e.get("event") == "screen" and e["screen"] == "activation")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def run_app(board: Path, issuer: str, tmp: Path, window: bool, n: int) -> tuple[float, int]:
+    """(start-up s, peak RSS KiB) of one app run."""
+    app = App(board, issuer, tmp, window, n)
+    try:
+        shown = app.activation()
+        time.sleep(SETTLE_S)
+        return shown["t"] - app.t0, peak_rss_kib(app.proc.pid)
+    finally:
+        app.stop()
+
+
+def run_floor(size: tuple[int, int], issuer: str, window: bool) -> tuple[float, int]:
+    """(start-up s, peak RSS KiB) of one floor run."""
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "floor.py"), "--issuer", issuer]
+    cmd += ["--size", "%dx%d" % size, "--hold", "30"]
+    t0 = time.monotonic()
+    proc = subprocess.Popen(
+        cmd, env=child_env(window, floor=True), stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        line = json.loads(proc.stdout.readline())
+        if not line.get("user_code_len"):
+            raise RuntimeError("the floor got no user code: %s" % line)
+        time.sleep(SETTLE_S)
+        return line["t"] - t0, peak_rss_kib(proc.pid)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def spread(xs: list[float]) -> str:
+    return "min %.3f / median %.3f / max %.3f" % (min(xs), statistics.median(xs), max(xs))
+
+
+def verdict(value: float, goal: float) -> str:
+    return "PASS" if value <= goal else "FAIL"
+
+
+def startup_and_memory(args: argparse.Namespace, tmp: Path, issuer: str) -> list[str]:
+    out: list[str] = []
+    for base in ("pi-hdmi-1080p", "tv-4k"):
+        board = board_file(tmp, base, args.window)
+        size = (1920, 1080) if base == "pi-hdmi-1080p" else (3840, 2160)
+        runs = args.runs if base == "pi-hdmi-1080p" else max(1, args.runs // 2)
+        app_t, app_m, floor_t, floor_m = [], [], [], []
+        run_floor(size, issuer, args.window)  # warm-up: .pyc files, the page cache
+        run_app(board, issuer, tmp, args.window, 99 + 100 * len(out))
+        for _ in range(runs):  # alternate, floor first then app, so load drifts hit both
+            ft, fm = run_floor(size, issuer, args.window)
+            at, am = run_app(board, issuer, tmp, args.window, len(app_t) + 100 * len(out))
+            floor_t.append(ft)
+            floor_m.append(fm / 1024)
+            app_t.append(at)
+            app_m.append(am / 1024)
+        tag = "%dx%d" % size
+        first = len(out)
+        if base == "pi-hdmi-1080p":
+            r = statistics.median(app_t) / statistics.median(floor_t)
+            out.append("start-up %s   app %s s" % (tag, spread(app_t)))
+            out.append("                    floor %s s" % spread(floor_t))
+            out.append("  ratio %.2fx  goal <= %.2fx  %s" % (r, GOALS["startup"], verdict(r, 1.3)))
+        r = statistics.median(app_m) / statistics.median(floor_m)
+        out.append("peak RSS %s   app %s MiB" % (tag, spread(app_m)))
+        out.append("                    floor %s MiB" % spread(floor_m))
+        out.append("  ratio %.2fx  goal <= %.2fx  %s" % (r, GOALS["memory"], verdict(r, 1.25)))
+        for line in out[first:]:
+            print(line, flush=True)
+    return out
+
+
+def idle_cpu(args: argparse.Namespace, tmp: Path, issuer: str) -> list[str]:
+    app = App(board_file(tmp, "pi-hdmi-1080p", args.window), issuer, tmp, args.window, 900)
+    try:
+        app.activation()
+        time.sleep(SETTLE_S)
+        c0, w0 = cpu_seconds(app.proc.pid), time.monotonic()
+        time.sleep(args.idle)
+        c1, w1 = cpu_seconds(app.proc.pid), time.monotonic()
+    finally:
+        app.stop()
+    pct = 100 * (c1 - c0) / (w1 - w0)
+    line = "idle CPU 1920x1080 over %.0f s: %.2f s = %.2f %% of a core  goal <= %.2f %%  %s" % (
+        w1 - w0,
+        c1 - c0,
+        pct,
+        GOALS["idle_pct"],
+        verdict(pct, GOALS["idle_pct"]),
+    )
+    print(line, flush=True)
+    return [line]
+
+
+def approval(args: argparse.Namespace, tmp: Path, interval: int) -> list[str]:
+    from device_app_simulator.config import SimulatorConfig
+    from device_app_simulator.phone import approve
+    from device_app_simulator.server import start_server
+
+    server = start_server(
+        SimulatorConfig(port=0, interval=interval, expires_in=600, db_path=tmp / "a.db")
+    )
+    board = board_file(tmp, "pi-hdmi-1080p", args.window)
+    lags: list[float] = []
+    slow_downs = 0
+    try:
+        for n in range(args.trials):
+            app = App(board, server.issuer, tmp, args.window, 1000 * interval + n)
+            try:
+                code = app.wait_for(lambda e: e.get("event") == "code")
+                # The first poll's answer: the next poll leaves one interval after it. The
+                # approvals are spread evenly over that interval (stratified, not random:
+                # with 20 random phases the mean alone would wander by +-0.13 interval).
+                answered = app.wait_for(lambda e: e.get("event") == "pending")["t"]
+                phase = (n + 0.5) / args.trials * interval
+                time.sleep(max(0.0, answered + phase - time.monotonic()))
+                approve(code.get("verification_uri") or "", str(code["user_code"]))
+                approved = time.monotonic()
+                done = app.wait_for(lambda e: e.get("event") == "authorized")
+                lags.append(done["t"] - approved)
+                slow_downs += sum(1 for e in read_events(app.events) if e["event"] == "slow_down")
+            finally:
+                app.stop()
+    finally:
+        server.stop()
+    mean, goal = statistics.mean(lags), interval / 2 + GOALS["approval_extra_s"]
+    line = "approval -> authorized, interval %d s, %d trials: mean %.3f s (%s)" % (
+        interval,
+        len(lags),
+        mean,
+        spread(lags),
+    )
+    line2 = "  goal mean <= %.3f s  %s; slow_down answers (early polls): %d %s" % (
+        goal,
+        verdict(mean, goal),
+        slow_downs,
+        "PASS" if slow_downs == 0 else "FAIL",
+    )
+    print(line + "\n" + line2, flush=True)
+    return [line, line2]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--window", action="store_true", help="an X11 window (under xvfb-run)")
+    ap.add_argument("--runs", type=int, default=9, help="app/floor pairs at 1080p (4K: half)")
+    ap.add_argument("--idle", type=float, default=60.0, help="seconds of idle CPU to measure")
+    ap.add_argument("--trials", type=int, default=20, help="approvals per interval")
+    ap.add_argument(
+        "--only", choices=["startup", "idle", "approval"], help="measure one thing only"
+    )
+    args = ap.parse_args()
+
+    from device_app_simulator.config import SimulatorConfig
+    from device_app_simulator.server import start_server
+
+    print("load average before: %s" % " ".join("%.2f" % x for x in os.getloadavg()))
+    print("driver: %s" % ("x11 window" if args.window else "SDL dummy (off-screen)"), flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-budget-") as tmpdir:
+        tmp = Path(tmpdir)
+        if args.only in (None, "startup", "idle"):
+            server = start_server(
+                SimulatorConfig(port=0, interval=600, expires_in=1800, db_path=tmp / "sim.db")
+            )
+            try:
+                if args.only in (None, "startup"):
+                    startup_and_memory(args, tmp, server.issuer)
+                if args.only in (None, "idle"):
+                    idle_cpu(args, tmp, server.issuer)
+            finally:
+                server.stop()
+        if args.only in (None, "approval"):
+            for interval in (1, 2):
+                approval(args, tmp, interval)
+    print("load average after: %s" % " ".join("%.2f" % x for x in os.getloadavg()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

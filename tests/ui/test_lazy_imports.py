@@ -1,0 +1,56 @@
+"""What the first screen does not need is not imported before it (structural, no timings).
+
+Each check runs in a fresh interpreter, since this test process has imported everything.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys\nprint(' '.join(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={"PYGAME_HIDE_SUPPORT_PROMPT": "1", "PATH": "/usr/bin:/bin"},
+    )
+    return set(out.stdout.split())
+
+
+@pytest.mark.parametrize("board", ["pi-hdmi-1080p", "tv-4k", "desktop"])
+def test_loading_a_board_with_evdev_keys_does_not_import_evdev_or_asyncio(board: str) -> None:
+    loaded = modules_after(
+        "from device_app.hardware.boards import load_board\n"
+        "b = load_board(%r)\n"
+        "from device_app.tv.inputs import hub_for\n"
+        "hub_for(b, print)" % board
+    )
+    assert "evdev" not in loaded and "asyncio" not in loaded
+
+
+def test_the_command_line_does_not_import_a_web_browser_launcher() -> None:
+    assert "webbrowser" not in modules_after("import device_app.cli.commands")
+
+
+def test_the_qr_code_is_made_without_pillow_and_qrcode_stays_whole_afterwards() -> None:
+    loaded = modules_after(
+        "from device_app.ui import qr\n"
+        "assert len(qr.matrix('https://example.com/activate?user_code=BCDFGHJKL')) == 41\n"
+        "import sys\n"
+        "assert 'PIL' not in sys.modules, 'Pillow imported for the QR'\n"
+        "import qrcode\n"
+        "from qrcode.image.styles.moduledrawers import RoundedModuleDrawer\n"
+        "from qrcode.image.styledpil import StyledPilImage\n"
+        "q = qrcode.QRCode()\n"
+        "q.add_data('x')\n"
+        "img = q.make_image(image_factory=StyledPilImage, module_drawer=RoundedModuleDrawer())\n"
+        "assert type(img).__name__ == 'StyledPilImage'\n"
+        "assert type(qrcode.make('x')).__name__ == 'PilImage'"
+    )
+    assert "PIL" in loaded  # imported by qrcode's own Pillow images, when asked for
