@@ -6,7 +6,7 @@ board's safe area: text is wrapped, then made smaller, down to a floor; only bel
 floor is a line cut with an ellipsis. The layout returns every box it placed, so tests can
 check that boxes stay inside the safe area and never overlap.
 
-Type sizes follow shared/reference/TV_UX.md §1.2, scaled from 1080p (safe height 972 px):
+Type sizes follow design-notes §5, scaled from 1080p (safe height 972 px):
 body 32-36 px (never below 24), URL 48-56 px, code 120-160 px.
 """
 
@@ -53,11 +53,11 @@ MAX_LINES = {
     sc.COUNTDOWN: 1,
     sc.CAPTION: 2,
 }
-# Text floor: 24 px at 1080p (TV_UX.md §1.2: "never below 24"), 10 px on tiny panels.
+# Text floor: 24 px at 1080p (design-notes §5: "never below 24"), 10 px on tiny panels.
 FLOOR_FRACTION = 24 / 1080
 ABS_FLOOR = 10
 CODE_FLOOR_FRACTION = 0.06  # the code never gets smaller than this share of the safe height
-MIN_PPM = 2  # pixels per QR module below which phones struggle (TV_UX.md §2: 4-5 on 320x240)
+MIN_PPM = 2  # pixels per QR module below which phones struggle (design-notes §5.1: 4-5 on 320x240)
 GOOD_PPM = 3  # what a small panel should still manage before the QR gets smaller
 QR_MAX_WIDTH_SHARE = 0.5  # side by side, the QR takes at most half the width
 SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.42, 0.35, 0.3, 0.25, 0.2)
