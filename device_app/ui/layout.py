@@ -286,6 +286,69 @@ def _button_metrics(m: Measurer, size: int, labels: Sequence[str]) -> tuple[list
     return widths, height, max(4, size)
 
 
+def _button_size(m: Measurer, labels: Sequence[str], start: int, width: int) -> int:
+    """The largest size from ``start`` down at which the row of buttons fits ``width``."""
+    size = start
+    while True:
+        widths, _height, gap = _button_metrics(m, size, labels)
+        if sum(widths) + gap * max(0, len(widths) - 1) <= width or size <= 6:
+            return size
+        size -= 1
+
+
+def _fit_message(
+    m: Measurer,
+    main: Sequence[Element],
+    bottom: Sequence[Element],
+    labels: Sequence[str],
+    scale: float,
+    safe: Rect,
+    floor: int,
+) -> tuple[list[_Fitted], list[_Fitted], int, bool]:
+    """The main and bottom groups fitted at ``scale``, the button size, and whether all fit."""
+    _sx, _sy, sw, sh = safe
+    fm = [_fit_el(m, e, scale, sh, floor, sw, floor) for e in main]
+    fb = [_fit_el(m, e, scale, sh, floor, sw, floor) for e in bottom]
+    bsize = _button_size(m, labels, max(floor, round(PREF[sc.BUTTON] * sh * scale)), sw)
+    _widths, bh, _gap_x = _button_metrics(m, bsize, labels)
+    total = (
+        sum(f.height for f in fm)
+        + sum(_gap_before(f) for f in fm[1:])
+        + ((bh + _gap(bsize) * 2) if labels else 0)
+        + sum(f.height + _gap(f.size) for f in fb)
+        + _gap(floor)
+    )
+    return fm, fb, bsize, all(f.ok for f in fm + fb) and total <= sh
+
+
+def _place_buttons(
+    m: Measurer, buttons: Sequence[Element], size: int, x0: int, y: int, width: int
+) -> list[Box]:
+    """One row of buttons, centred in ``width`` from ``x0``."""
+    widths, bh, gap = _button_metrics(m, size, [b.text for b in buttons])
+    x = x0 + (width - (sum(widths) + gap * (len(widths) - 1))) // 2
+    boxes = []
+    for b, bw in zip(buttons, widths, strict=True):
+        rect = (x, y, bw, bh)
+        boxes.append(
+            Box(
+                b.name,
+                b.kind,
+                rect,
+                b.font,
+                size,
+                (b.text,),
+                b.colour,
+                "center",
+                b.focused,
+                True,
+                size,
+            )
+        )
+        x += bw + gap
+    return boxes
+
+
 def layout_message(comp: Composition, m: Measurer, w: int, h: int, safe: Rect) -> Layout:
     """Title, paragraphs, details and a row of buttons, centred; status and footer at the bottom."""
     sx, sy, sw, sh = safe
@@ -293,70 +356,23 @@ def layout_message(comp: Composition, m: Measurer, w: int, h: int, safe: Rect) -
     main = [e for e in comp.elements if e.kind in (sc.TITLE, sc.BODY, sc.HINT, sc.DETAIL)]
     buttons = [e for e in comp.elements if e.kind == sc.BUTTON]
     bottom = [e for e in comp.elements if e.kind in (sc.STATUS, sc.FOOTER)]
-    best: tuple[list[_Fitted], list[_Fitted], int, int, bool] | None = None
-    for scale in SCALES:
-        fm = [_fit_el(m, e, scale, sh, floor, sw, floor) for e in main]
-        fb = [_fit_el(m, e, scale, sh, floor, sw, floor) for e in bottom]
-        bsize = max(floor, round(PREF[sc.BUTTON] * sh * scale))
-        while True:
-            widths, bh, bgap = _button_metrics(m, bsize, [b.text for b in buttons])
-            if sum(widths) + bgap * max(0, len(widths) - 1) <= sw or bsize <= 6:
-                break
-            bsize -= 1
-        total = (
-            sum(f.height for f in fm)
-            + sum(_gap_before(f) for f in fm[1:])
-            + ((bh + _gap(bsize) * 2) if buttons else 0)
-            + sum(f.height + _gap(f.size) for f in fb)
-            + _gap(floor)
-        )
-        ok = all(f.ok for f in fm + fb) and total <= sh
-        best = (fm, fb, bsize, total, ok)
+    labels = [b.text for b in buttons]
+    for scale in SCALES:  # the first scale at which everything fits, else the smallest
+        fm, fb, bsize, ok = _fit_message(m, main, bottom, labels, scale, safe, floor)
         if ok:
             break
-    assert best is not None
-    fm, fb, bsize, _total, ok = best
-    boxes: list[Box] = []
-    # Bottom group, from the bottom edge up.
-    y = sy + sh
-    for f in reversed(fb):
-        y -= f.height
-        boxes.append(_box(f, (sx, y, sw, f.height), "center"))
-        y -= _gap(f.size)
-    bottom_top = y
-    # Main group, centred in what is left.
-    widths, bh, bgap = _button_metrics(m, bsize, [b.text for b in buttons])
+    boxes = _place_bottom(fb, safe)
+    # The main group and the buttons, centred in what the bottom group leaves.
+    bottom_top = sy + sh - sum(f.height + _gap(f.size) for f in fb)
+    _widths, bh, _gap_x = _button_metrics(m, bsize, labels)
     block = sum(f.height for f in fm) + sum(_gap_before(f) for f in fm[1:])
     if buttons:
         block += bh + (_gap(bsize) * 2 if fm else 0)
-    y = sy + max(0, (bottom_top - sy - block) // 2)
-    for i, f in enumerate(fm):
-        if i:
-            y += _gap_before(f)
-        boxes.append(_box(f, (sx, y, sw, f.height), "center"))
-        y += f.height
+    placed, y = _place_lines(fm, sx, sy + max(0, (bottom_top - sy - block) // 2), sw, "center")
+    boxes += placed
     if buttons:
-        if fm:
-            y += _gap(bsize) * 2
-        row = sum(widths) + bgap * (len(widths) - 1)
-        x = sx + (sw - row) // 2
-        for b, bw in zip(buttons, widths, strict=True):
-            boxes.append(
-                Box(
-                    b.name,
-                    b.kind,
-                    (x, y, bw, bh),
-                    b.font,
-                    bsize,
-                    (b.text,),
-                    b.colour,
-                    "center",
-                    b.focused,
-                    True,
-                    bsize,
-                )
-            )
-            x += bw + bgap
+        y += _gap(bsize) * 2 if fm else 0
+        boxes += _place_buttons(m, buttons, bsize, sx, y, sw)
     problems = () if ok else ("text shrunk to the floor and cut",)
     return Layout(w, h, safe, tuple(boxes), mode="message", problems=problems)
 
