@@ -11,9 +11,9 @@ from typing import Any
 from .dialects import DIALECTS
 from .faults import validate_faults
 
-# RFC 8628 §3.2: clients default to 5 s; providers use 5 (PROVIDERS.md §2b).
+# RFC 8628 §3.2: clients default to 5 s; providers use 5 (design-notes §1.2).
 DEFAULT_INTERVAL = 5
-# Keycloak and Okta default to 600 s (PROVIDERS.md §2b).
+# Keycloak and Okta default to 600 s (design-notes §1.2).
 DEFAULT_EXPIRES_IN = 600
 # A common access-token lifetime (Auth0, Google, Entra issue 1 h tokens).
 DEFAULT_TOKEN_TTL = 3600

@@ -5,11 +5,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
+
+from flask import Flask, current_app
 
 from .config import SimulatorConfig
 from .dialects import Dialect
 from .faults import FaultBoard
+from .ratelimit import RateLimiter
 from .store import Store
+
+EXTENSION_KEY = "device_sim"
 
 
 @dataclass
@@ -24,6 +30,8 @@ class SimContext:
     clock: Callable[[], float] = field(default=time.time)
     # Addresses that count as "this machine" for the loopback-only admin pages.
     local_addresses: set[str] = field(default_factory=lambda: {"127.0.0.1", "::1"})
+    # Wrong user codes and passwords on the verification pages, per client address.
+    limiter: RateLimiter = field(default_factory=RateLimiter)
 
     @property
     def issuer(self) -> str:
@@ -57,7 +65,16 @@ class SimContext:
             "discovery": self.url(self.discovery_paths[0]) if self.discovery_paths else None,
         }
 
+    def install(self, app: Flask) -> None:
+        """Make this context the one ``current_context()`` returns inside ``app``."""
+        app.extensions[EXTENSION_KEY] = self
+
     def is_local(self, remote_addr: str | None) -> bool:
         if not remote_addr:
             return False
         return remote_addr in self.local_addresses or remote_addr.startswith("127.")
+
+
+def current_context() -> SimContext:
+    """The SimContext of the app handling the current request."""
+    return cast(SimContext, current_app.extensions[EXTENSION_KEY])

@@ -1,6 +1,6 @@
 """Provider dialects as plain data: paths, field names, error statuses and user-code shapes.
 
-Every value here comes from the provider matrix in docs (PROVIDERS.md §2); the simulator
+Every value here comes from the provider matrix in docs (design-notes §1); the simulator
 reads this table and never branches on a dialect's name elsewhere.
 """
 
@@ -16,7 +16,7 @@ ErrorBody = Literal["json", "github", "microsoft"]
 
 # Base-20 alphabet recommended by RFC 8628 §6.1 (no vowels, no digits).
 BASE20 = "BCDFGHJKLMNPQRSTVWXZ"
-# Microsoft codes are 9 characters [A-Z0-9] (observed, PROVIDERS.md §2b); we drop look-alikes.
+# Microsoft codes are 9 characters [A-Z0-9] (observed, design-notes §1.2); we drop look-alikes.
 MS_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ23456789"
 # GitHub's observed codes look hexadecimal ("BCE3-88D0", "5008-218F").
 HEX_UPPER = "0123456789ABCDEF"
@@ -67,7 +67,7 @@ class Dialect:
     slow_down_raises_interval: bool = True
     # Auth0: expired_token is reported once, then invalid_grant.
     expired_once: bool = False
-    # Google: the token endpoint requires the client secret (PROVIDERS.md §2c).
+    # Google: the token endpoint requires the client secret (design-notes §1.4).
     token_requires_secret: bool = False
     scope_required: bool = False
     refresh_needs_offline_access: bool = False
@@ -113,7 +113,7 @@ DIALECTS: MappingProxyType[str, Dialect] = MappingProxyType(
             userinfo_path="/userinfo",
             verification_path="/activate",
             user_code=_B20_8,
-            # Auth0 docs: 403 pending/denied/invalid_grant, 429 slow_down (PROVIDERS.md §2c).
+            # Auth0 docs: 403 pending/denied/invalid_grant, 429 slow_down (design-notes §1.4).
             token_error_status=_statuses(
                 authorization_pending=403,
                 slow_down=429,
@@ -139,7 +139,7 @@ DIALECTS: MappingProxyType[str, Dialect] = MappingProxyType(
             code_match="case_sensitive",
             verification_field="verification_url",
             send_complete=False,
-            # Google: 428 pending, 403 slow_down and access_denied (PROVIDERS.md §2c).
+            # Google: 428 pending, 403 slow_down and access_denied (design-notes §1.4).
             token_error_status=_statuses(
                 authorization_pending=428, slow_down=403, access_denied=403
             ),
@@ -203,7 +203,7 @@ DIALECTS: MappingProxyType[str, Dialect] = MappingProxyType(
             userinfo_path="/realms/demo/protocol/openid-connect/userinfo",
             verification_path="/realms/demo/device",
             user_code=_B20_8,
-            # Keycloak keeps a per-code lock; it does not raise the interval (PROVIDERS.md §2c).
+            # Keycloak keeps a per-code lock; it does not raise the interval (design-notes §1.4).
             slow_down_raises_interval=False,
         ),
         "okta": Dialect(

@@ -201,7 +201,8 @@ class SimAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
 
 
 def endpoint_name() -> str:
-    return str(flask_request.endpoint or "")
+    """The API endpoint of this request (``token``, ...) without its Blueprint's prefix."""
+    return str(flask_request.endpoint or "").rpartition(".")[2]
 
 
 def render_oauth_error(ctx: SimContext, endpoint: str, error: OAuth2Error) -> Response:

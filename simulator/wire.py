@@ -15,7 +15,8 @@ JSON_TYPE = "application/json;charset=UTF-8"
 FORM_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 NO_STORE = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
 
-# Entra ID AADSTS numbers for the codes the device flow uses (PROVIDERS.md §2c, [M3]).
+# Entra ID AADSTS numbers for the codes the device flow uses (design-notes §1.3;
+# https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
 AADSTS = {
     "authorization_pending": 70016,
     "bad_verification_code": 70018,

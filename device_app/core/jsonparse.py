@@ -1,6 +1,6 @@
 """Tolerant parsing of server bodies: JSON or form-encoded, numbers sent as strings.
 
-Providers disagree on the wire (shared/reference/PROVIDERS.md §3): GitHub answers with a
+Providers disagree on the wire (design-notes §1.3): GitHub answers with a
 form-encoded body unless asked for JSON, several send numbers as strings, some send HTML.
 """
 

@@ -20,7 +20,7 @@ DEFAULT_INTERVAL = 5.0
 MIN_INTERVAL = 1.0
 MAX_INTERVAL = 60.0
 # expires_in: missing or nonsense -> 10 minutes (Keycloak's and Okta's default); never trust
-# more than an hour (RELIABILITY.md checklist item 3).
+# more than an hour (design-notes §2).
 DEFAULT_EXPIRES = 600.0
 MAX_EXPIRES = 3600.0
 ENDPOINT_NAMES = ("device_authorization", "token", "revocation", "userinfo")

@@ -1,6 +1,6 @@
 """Provider profiles: how each authorization server differs, as plain data.
 
-Facts come from shared/reference/PROVIDERS.md (sections 2a-2d). The flow reads these keys;
+Facts come from design-notes §1. The flow reads these keys;
 it never tests a provider's name.
 
 Keys of a profile (all optional but ``title``):

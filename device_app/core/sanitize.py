@@ -2,7 +2,7 @@
 
 A server's strings (user codes, URIs, error descriptions, names) are data from the network.
 Control characters, escape sequences and bidirectional overrides never pass through, and
-absurd lengths are cut (shared/reference/RELIABILITY.md, checklist items 7 and 8).
+absurd lengths are cut (design-notes §3).
 """
 
 from device_app.core.formenc import split_url

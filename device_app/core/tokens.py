@@ -134,7 +134,7 @@ def needs_refresh(tokens, wall_now, min_ttl=0.0):
 
     Stored times are wall-clock hints only (a Pi has no RTC). When the clock reads earlier
     than the moment the token was obtained, the clock cannot be trusted, so the token is used
-    and the API's 401 decides (RELIABILITY.md checklist item 47).
+    and the API's 401 decides (design-notes §4).
     """
     expires_at = tokens.get("expires_at")
     if expires_at is None:

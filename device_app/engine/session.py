@@ -1,7 +1,7 @@
 """The token lifecycle of one device profile: sign in, keep tokens fresh, call the API, sign out.
 
 The session glues the sans-IO core to a transport and the token store. Rules it keeps
-(shared/reference/RELIABILITY.md, section E):
+(design-notes §4):
 
 - refresh ahead of expiry, under the store's cross-process lock (one refresh at a time);
 - a rotated refresh token is on disk before the new access token is used;

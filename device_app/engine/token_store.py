@@ -58,7 +58,7 @@ MAX_RECORD_BYTES = 1 << 20
 KEEP_CORRUPT = 3
 
 # The timeout save() and clear() use for the lock: the same 5 s as lock()'s default
-# (msal-extensions' cache lock uses 5 s, shared/reference/RELIABILITY.md P10).
+# (msal-extensions' cache lock uses 5 s, design-notes §4).
 DEFAULT_LOCK_TIMEOUT = 5.0
 
 _PROFILE_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")

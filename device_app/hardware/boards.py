@@ -105,7 +105,7 @@ class Board:
     framebuffer_format: str = ""  # one of FRAMEBUFFER_FORMATS
     evdev_grab: bool = False  # EVIOCGRAB the evdev devices so the console and SDL don't see keys
     # IR remotes auto-repeat; presses of the same key closer than this are one press
-    # (TV_UX.md section 4: suppress IR auto-repeat for about 150 ms).
+    # (design-notes §6: suppress IR auto-repeat for about 150 ms).
     repeat_suppress_ms: int = 150
     input_script: str = ""  # timed actions for the "scripted" input source (TOML or JSON)
     drm_connectors: tuple[str, ...] = ()  # preferred DRM connector prefixes, e.g. "HDMI-A"

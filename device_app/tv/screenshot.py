@@ -54,7 +54,7 @@ SAMPLE_HOUSEHOLD = SAMPLE_ACCOUNTS + tuple(
 ACCOUNT_SAMPLES = {"accounts": SAMPLE_ACCOUNTS, "accounts_full": SAMPLE_HOUSEHOLD}
 SAMPLES = vm.SCREENS + tuple(ACCOUNT_SAMPLES)
 SAMPLE_NOW = 1000.0
-SAMPLE_ELAPSED = 318.0  # the sample countdown shows 9:42, as in TV_UX.md §1.3
+SAMPLE_ELAPSED = 318.0  # the sample countdown shows 9:42, as in design-notes §5
 
 
 def sample_controller(

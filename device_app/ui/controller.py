@@ -27,7 +27,7 @@ from device_app.core import events, outcomes
 from device_app.ui import text
 from device_app.ui import viewmodel as vm
 
-GREETING_SECONDS = 3.0  # "You're signed in" stays up 2-3 s before home (TV_UX.md §1.3)
+GREETING_SECONDS = 3.0  # "You're signed in" stays up 2-3 s before home (design-notes §5)
 KIOSK_MESSAGE_SECONDS = 8.0  # a kiosk shows "declined"/"expired" this long before a new code
 KIOSK_USERINFO_ATTEMPTS = 3  # a kiosk gives up on the account details after this many tries
 KIOSK_FIRST_RETRY = 2.0  # kiosk error backoff: 2, 4, 8 ... s capped at kiosk.retry_backoff_max
@@ -220,7 +220,7 @@ class Controller:
             # login() returned without a terminal event: treat as a protocol failure.
             self._busy = ""
             self._fail(vm.ErrorInfo(outcomes.PROTOCOL, "", ""), "login", now)
-        # slow_down changes only the poll interval: nothing to show (TV_UX.md §1.3).
+        # slow_down changes only the poll interval: nothing to show (design-notes §5).
 
     def _expired(self, now: float, cancelled: bool) -> None:
         self.state.code = None

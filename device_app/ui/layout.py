@@ -6,7 +6,7 @@ board's safe area: text is wrapped, then made smaller, down to a floor; only bel
 floor is a line cut with an ellipsis. The layout returns every box it placed, so tests can
 check that boxes stay inside the safe area and never overlap.
 
-Type sizes follow shared/reference/TV_UX.md §1.2, scaled from 1080p (safe height 972 px):
+Type sizes follow design-notes §5, scaled from 1080p (safe height 972 px):
 body 32-36 px (never below 24), URL 48-56 px, code 120-160 px.
 """
 
@@ -53,11 +53,11 @@ MAX_LINES = {
     sc.COUNTDOWN: 1,
     sc.CAPTION: 2,
 }
-# Text floor: 24 px at 1080p (TV_UX.md §1.2: "never below 24"), 10 px on tiny panels.
+# Text floor: 24 px at 1080p (design-notes §5: "never below 24"), 10 px on tiny panels.
 FLOOR_FRACTION = 24 / 1080
 ABS_FLOOR = 10
 CODE_FLOOR_FRACTION = 0.06  # the code never gets smaller than this share of the safe height
-MIN_PPM = 2  # pixels per QR module below which phones struggle (TV_UX.md §2: 4-5 on 320x240)
+MIN_PPM = 2  # pixels per QR module below which phones struggle (design-notes §5.1: 4-5 on 320x240)
 GOOD_PPM = 3  # what a small panel should still manage before the QR gets smaller
 QR_MAX_WIDTH_SHARE = 0.5  # side by side, the QR takes at most half the width
 SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.42, 0.35, 0.3, 0.25, 0.2)
@@ -286,6 +286,69 @@ def _button_metrics(m: Measurer, size: int, labels: Sequence[str]) -> tuple[list
     return widths, height, max(4, size)
 
 
+def _button_size(m: Measurer, labels: Sequence[str], start: int, width: int) -> int:
+    """The largest size from ``start`` down at which the row of buttons fits ``width``."""
+    size = start
+    while True:
+        widths, _height, gap = _button_metrics(m, size, labels)
+        if sum(widths) + gap * max(0, len(widths) - 1) <= width or size <= 6:
+            return size
+        size -= 1
+
+
+def _fit_message(
+    m: Measurer,
+    main: Sequence[Element],
+    bottom: Sequence[Element],
+    labels: Sequence[str],
+    scale: float,
+    safe: Rect,
+    floor: int,
+) -> tuple[list[_Fitted], list[_Fitted], int, bool]:
+    """The main and bottom groups fitted at ``scale``, the button size, and whether all fit."""
+    _sx, _sy, sw, sh = safe
+    fm = [_fit_el(m, e, scale, sh, floor, sw, floor) for e in main]
+    fb = [_fit_el(m, e, scale, sh, floor, sw, floor) for e in bottom]
+    bsize = _button_size(m, labels, max(floor, round(PREF[sc.BUTTON] * sh * scale)), sw)
+    _widths, bh, _gap_x = _button_metrics(m, bsize, labels)
+    total = (
+        sum(f.height for f in fm)
+        + sum(_gap_before(f) for f in fm[1:])
+        + ((bh + _gap(bsize) * 2) if labels else 0)
+        + sum(f.height + _gap(f.size) for f in fb)
+        + _gap(floor)
+    )
+    return fm, fb, bsize, all(f.ok for f in fm + fb) and total <= sh
+
+
+def _place_buttons(
+    m: Measurer, buttons: Sequence[Element], size: int, x0: int, y: int, width: int
+) -> list[Box]:
+    """One row of buttons, centred in ``width`` from ``x0``."""
+    widths, bh, gap = _button_metrics(m, size, [b.text for b in buttons])
+    x = x0 + (width - (sum(widths) + gap * (len(widths) - 1))) // 2
+    boxes = []
+    for b, bw in zip(buttons, widths, strict=True):
+        rect = (x, y, bw, bh)
+        boxes.append(
+            Box(
+                b.name,
+                b.kind,
+                rect,
+                b.font,
+                size,
+                (b.text,),
+                b.colour,
+                "center",
+                b.focused,
+                True,
+                size,
+            )
+        )
+        x += bw + gap
+    return boxes
+
+
 def layout_message(comp: Composition, m: Measurer, w: int, h: int, safe: Rect) -> Layout:
     """Title, paragraphs, details and a row of buttons, centred; status and footer at the bottom."""
     sx, sy, sw, sh = safe
@@ -293,70 +356,23 @@ def layout_message(comp: Composition, m: Measurer, w: int, h: int, safe: Rect) -
     main = [e for e in comp.elements if e.kind in (sc.TITLE, sc.BODY, sc.HINT, sc.DETAIL)]
     buttons = [e for e in comp.elements if e.kind == sc.BUTTON]
     bottom = [e for e in comp.elements if e.kind in (sc.STATUS, sc.FOOTER)]
-    best: tuple[list[_Fitted], list[_Fitted], int, int, bool] | None = None
-    for scale in SCALES:
-        fm = [_fit_el(m, e, scale, sh, floor, sw, floor) for e in main]
-        fb = [_fit_el(m, e, scale, sh, floor, sw, floor) for e in bottom]
-        bsize = max(floor, round(PREF[sc.BUTTON] * sh * scale))
-        while True:
-            widths, bh, bgap = _button_metrics(m, bsize, [b.text for b in buttons])
-            if sum(widths) + bgap * max(0, len(widths) - 1) <= sw or bsize <= 6:
-                break
-            bsize -= 1
-        total = (
-            sum(f.height for f in fm)
-            + sum(_gap_before(f) for f in fm[1:])
-            + ((bh + _gap(bsize) * 2) if buttons else 0)
-            + sum(f.height + _gap(f.size) for f in fb)
-            + _gap(floor)
-        )
-        ok = all(f.ok for f in fm + fb) and total <= sh
-        best = (fm, fb, bsize, total, ok)
+    labels = [b.text for b in buttons]
+    for scale in SCALES:  # the first scale at which everything fits, else the smallest
+        fm, fb, bsize, ok = _fit_message(m, main, bottom, labels, scale, safe, floor)
         if ok:
             break
-    assert best is not None
-    fm, fb, bsize, _total, ok = best
-    boxes: list[Box] = []
-    # Bottom group, from the bottom edge up.
-    y = sy + sh
-    for f in reversed(fb):
-        y -= f.height
-        boxes.append(_box(f, (sx, y, sw, f.height), "center"))
-        y -= _gap(f.size)
-    bottom_top = y
-    # Main group, centred in what is left.
-    widths, bh, bgap = _button_metrics(m, bsize, [b.text for b in buttons])
+    boxes = _place_bottom(fb, safe)
+    # The main group and the buttons, centred in what the bottom group leaves.
+    bottom_top = sy + sh - sum(f.height + _gap(f.size) for f in fb)
+    _widths, bh, _gap_x = _button_metrics(m, bsize, labels)
     block = sum(f.height for f in fm) + sum(_gap_before(f) for f in fm[1:])
     if buttons:
         block += bh + (_gap(bsize) * 2 if fm else 0)
-    y = sy + max(0, (bottom_top - sy - block) // 2)
-    for i, f in enumerate(fm):
-        if i:
-            y += _gap_before(f)
-        boxes.append(_box(f, (sx, y, sw, f.height), "center"))
-        y += f.height
+    placed, y = _place_lines(fm, sx, sy + max(0, (bottom_top - sy - block) // 2), sw, "center")
+    boxes += placed
     if buttons:
-        if fm:
-            y += _gap(bsize) * 2
-        row = sum(widths) + bgap * (len(widths) - 1)
-        x = sx + (sw - row) // 2
-        for b, bw in zip(buttons, widths, strict=True):
-            boxes.append(
-                Box(
-                    b.name,
-                    b.kind,
-                    (x, y, bw, bh),
-                    b.font,
-                    bsize,
-                    (b.text,),
-                    b.colour,
-                    "center",
-                    b.focused,
-                    True,
-                    bsize,
-                )
-            )
-            x += bw + bgap
+        y += _gap(bsize) * 2 if fm else 0
+        boxes += _place_buttons(m, buttons, bsize, sx, y, sw)
     problems = () if ok else ("text shrunk to the floor and cut",)
     return Layout(w, h, safe, tuple(boxes), mode="message", problems=problems)
 
@@ -395,6 +411,141 @@ def _column(
     return fitted, total, all(f.ok for f in fitted)
 
 
+@dataclass(frozen=True)
+class _ActivationPlan:
+    """What one attempt at the activation layout works with: groups, sizes, arrangement."""
+
+    safe: Rect
+    floor: int
+    code_floor: int
+    qr_side: int
+    mode: str  # "side": text left, QR right; "stack": text above the QR
+    column: tuple[Element, ...]  # heading, steps, URI, code, countdown
+    caption: tuple[Element, ...]  # under the QR
+    bottom: tuple[Element, ...]  # status and footer, along the bottom edge
+
+    @property
+    def column_width(self) -> int:
+        sw = self.safe[2]
+        return sw - self.qr_side - self.side_gap if self.mode == "side" else sw
+
+    @property
+    def side_gap(self) -> int:
+        return max(8, round(self.safe[2] * 0.03))
+
+
+@dataclass(frozen=True)
+class _ActivationFit:
+    """The elements fitted at one scale, and whether they fit above the bottom group."""
+
+    bottom: list[_Fitted]
+    column: list[_Fitted]
+    caption: list[_Fitted]
+    main_h: int  # the safe height above the bottom group
+    text_h: int
+    qr_h: int  # the QR and its caption
+    fits: bool
+    ok: bool
+
+
+_COLUMN_KINDS = (sc.HEADING, sc.STEP, sc.URI, sc.CODE, sc.COUNTDOWN)
+
+
+def _activation_plan(
+    comp: Composition, h: int, safe: Rect, qr_side: int, mode: str, drop: frozenset[str]
+) -> _ActivationPlan:
+    els = [e for e in comp.elements if e.name not in drop]
+    return _ActivationPlan(
+        safe=safe,
+        floor=max(ABS_FLOOR, round(h * FLOOR_FRACTION)),
+        code_floor=max(12, round(safe[3] * CODE_FLOOR_FRACTION)),
+        qr_side=qr_side,
+        mode=mode,
+        column=tuple(e for e in els if e.kind in _COLUMN_KINDS),
+        caption=tuple(e for e in els if e.kind == sc.CAPTION),
+        bottom=tuple(e for e in els if e.kind in (sc.STATUS, sc.FOOTER)),
+    )
+
+
+def _fit_activation(m: Measurer, plan: _ActivationPlan, scale: float) -> _ActivationFit:
+    _sx, _sy, sw, sh = plan.safe
+    floor = plan.floor
+    fb = [_fit_el(m, e, scale, sh, floor, sw, floor) for e in plan.bottom]
+    main_h = sh - (sum(f.height for f in fb) + sum(_gap(f.size) for f in fb))
+    caption_w = plan.qr_side if plan.mode == "side" else sw
+    fc = [_fit_el(m, e, scale, sh, floor, caption_w, floor) for e in plan.caption]
+    qr_h = plan.qr_side + sum(f.height + _gap(f.size) for f in fc)
+    fitted, text_h, ok = _column(
+        m, plan.column, scale, sh, floor, plan.code_floor, plan.column_width
+    )
+    if plan.mode == "side":
+        fits = text_h <= main_h and qr_h <= main_h
+    else:
+        fits = text_h + _gap(floor) + qr_h <= main_h
+    ok = ok and all(f.ok for f in fb + fc)
+    return _ActivationFit(fb, fitted, fc, main_h, text_h, qr_h, fits, ok)
+
+
+def _place_bottom(fb: list[_Fitted], safe: Rect) -> list[Box]:
+    """The bottom group, from the bottom edge of the safe area up."""
+    sx, sy, sw, sh = safe
+    boxes = []
+    y = sy + sh
+    for f in reversed(fb):
+        y -= f.height
+        boxes.append(_box(f, (sx, y, sw, f.height), "center"))
+        y -= _gap(f.size)
+    return boxes
+
+
+def _place_lines(
+    fitted: list[_Fitted], x: int, y: int, w: int, align: str
+) -> tuple[list[Box], int]:
+    """Boxes one under the other from ``y``; also returns the y below the last one."""
+    boxes = []
+    for i, f in enumerate(fitted):
+        if i:
+            y += _gap_before(f)
+        boxes.append(_box(f, (x, y, w, f.height), align))
+        y += f.height
+    return boxes, y
+
+
+def _place_caption(fc: list[_Fitted], x: int, qr_bottom: int, w: int) -> list[Box]:
+    boxes = []
+    cy = qr_bottom
+    for f in fc:
+        cy += _gap(f.size)
+        boxes.append(_box(f, (x, cy, w, f.height), "center"))
+        cy += f.height
+    return boxes
+
+
+def _place_side(fit: _ActivationFit, plan: _ActivationPlan) -> tuple[list[Box], Rect]:
+    """Text column on the left, vertically centred; the QR and its caption on the right."""
+    sx, sy, sw, _sh = plan.safe
+    side = plan.qr_side
+    ty = sy + max(0, (fit.main_h - fit.text_h) // 2)
+    boxes, _y = _place_lines(fit.column, sx, ty, plan.column_width, "left")
+    qx = sx + sw - side
+    qy = sy + max(0, (fit.main_h - fit.qr_h) // 2)
+    boxes += _place_caption(fit.caption, qx, qy + side, side)
+    return boxes, (qx, qy, side, side)
+
+
+def _place_stack(fit: _ActivationFit, plan: _ActivationPlan) -> tuple[list[Box], Rect]:
+    """Text centred above the QR, the caption under it; the block centred vertically."""
+    sx, sy, sw, _sh = plan.safe
+    side = plan.qr_side
+    block = fit.text_h + _gap(plan.floor) + fit.qr_h
+    ty = sy + max(0, (fit.main_h - block) // 2)
+    boxes, ty = _place_lines(fit.column, sx, ty, sw, "center")
+    qx = sx + (sw - side) // 2
+    qy = ty + _gap(plan.floor)
+    boxes += _place_caption(fit.caption, sx, qy + side, sw)
+    return boxes, (qx, qy, side, side)
+
+
 def _try_activation(
     comp: Composition,
     m: Measurer,
@@ -408,79 +559,22 @@ def _try_activation(
     force: bool,
     min_scale: float,
 ) -> Layout | None:
-    sx, sy, sw, sh = safe
-    floor = max(ABS_FLOOR, round(h * FLOOR_FRACTION))
-    code_floor = max(12, round(sh * CODE_FLOOR_FRACTION))
-    els = [e for e in comp.elements if e.name not in drop]
-    col_kinds = (sc.HEADING, sc.STEP, sc.URI, sc.CODE, sc.COUNTDOWN)
-    text_els = [e for e in els if e.kind in col_kinds]
-    caption = [e for e in els if e.kind == sc.CAPTION]
-    bottom = [e for e in els if e.kind in (sc.STATUS, sc.FOOTER)]
-    qr_side = modules * ppm
-    scales = [x for x in SCALES if x >= min_scale] if not force else [SCALES[-1]]
-    for scale in scales:
-        fb = [_fit_el(m, e, scale, sh, floor, sw, floor) for e in bottom]
-        bottom_h = sum(f.height for f in fb) + sum(_gap(f.size) for f in fb)
-        main_h = sh - bottom_h
-        if mode == "side":
-            gap = max(8, round(sw * 0.03))
-            col_w = sw - qr_side - gap
-            if col_w < sw * 0.3 and not force:
-                return None
-            fc = [_fit_el(m, e, scale, sh, floor, qr_side, floor) for e in caption]
-            qr_h = qr_side + sum(f.height + _gap(f.size) for f in fc)
-            fitted, text_h, ok = _column(m, text_els, scale, sh, floor, code_floor, col_w)
-            fits = text_h <= main_h and qr_h <= main_h
-        else:  # stack: text above, QR (and caption) below
-            col_w = sw
-            fc = [_fit_el(m, e, scale, sh, floor, sw, floor) for e in caption]
-            fitted, text_h, ok = _column(m, text_els, scale, sh, floor, code_floor, col_w)
-            qr_h = qr_side + sum(f.height + _gap(f.size) for f in fc)
-            fits = text_h + _gap(floor) + qr_h <= main_h
-        ok = ok and all(f.ok for f in fb + fc)
-        if (fits and ok) or force:
-            break
-    else:
+    """The activation layout at ``ppm`` in ``mode``, or None when it does not fit.
+
+    ``force`` takes the smallest scale whatever happens (the last resort).
+    """
+    plan = _activation_plan(comp, h, safe, modules * ppm, mode, drop)
+    if mode == "side" and plan.column_width < safe[2] * 0.3 and not force:
         return None
-    boxes: list[Box] = []
-    y = sy + sh
-    for f in reversed(fb):
-        y -= f.height
-        boxes.append(_box(f, (sx, y, sw, f.height), "center"))
-        y -= _gap(f.size)
-    if mode == "side":
-        gap = max(8, round(sw * 0.03))
-        col_w = sw - qr_side - gap
-        ty = sy + max(0, (main_h - text_h) // 2)
-        for i, f in enumerate(fitted):
-            if i:
-                ty += _gap_before(f)
-            boxes.append(_box(f, (sx, ty, col_w, f.height), "left"))
-            ty += f.height
-        qx = sx + sw - qr_side
-        qy = sy + max(0, (main_h - qr_h) // 2)
-        cy = qy + qr_side
-        for f in fc:
-            cy += _gap(f.size)
-            boxes.append(_box(f, (qx, cy, qr_side, f.height), "center"))
-            cy += f.height
-    else:
-        block = text_h + _gap(floor) + qr_h
-        ty = sy + max(0, (main_h - block) // 2)
-        for i, f in enumerate(fitted):
-            if i:
-                ty += _gap_before(f)
-            boxes.append(_box(f, (sx, ty, sw, f.height), "center"))
-            ty += f.height
-        qx = sx + (sw - qr_side) // 2
-        qy = ty + _gap(floor)
-        cy = qy + qr_side
-        for f in fc:
-            cy += _gap(f.size)
-            boxes.append(_box(f, (sx, cy, sw, f.height), "center"))
-            cy += f.height
-    problems = () if ok and fits else ("activation layout forced",)
-    return Layout(w, h, safe, tuple(boxes), (qx, qy, qr_side, qr_side), ppm, mode, problems)
+    scales = [SCALES[-1]] if force else [x for x in SCALES if x >= min_scale]
+    fits = (_fit_activation(m, plan, scale) for scale in scales)
+    fit = next((f for f in fits if (f.fits and f.ok) or force), None)
+    if fit is None:
+        return None
+    placed, qr = (_place_side if mode == "side" else _place_stack)(fit, plan)
+    boxes = _place_bottom(fit.bottom, safe) + placed
+    problems = () if fit.ok and fit.fits else ("activation layout forced",)
+    return Layout(w, h, safe, tuple(boxes), qr, ppm, mode, problems)
 
 
 def layout_activation(

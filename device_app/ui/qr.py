@@ -8,7 +8,7 @@ from typing import Any
 
 import pygame
 
-QUIET_ZONE = 4  # modules of light border (ISO/IEC 18004; TV_UX.md §2)
+QUIET_ZONE = 4  # modules of light border (ISO/IEC 18004; design-notes §5.1)
 
 Colour = tuple[int, int, int]
 
@@ -41,7 +41,7 @@ def _qrcode() -> Any:
 
 @functools.lru_cache(maxsize=8)
 def matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
-    """Rows of modules (True = dark), quiet zone included. Level M (TV_UX.md §2: screens
+    """Rows of modules (True = dark), quiet zone included. Level M (design-notes §5.1: screens
     are not damaged, so M's 15 % recovery is plenty and keeps the version small)."""
     qrcode = _qrcode()
     code = qrcode.QRCode(

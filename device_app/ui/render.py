@@ -77,7 +77,7 @@ class Renderer:
         drawn: list[pygame.Rect] = []
         fg = self._colour(box.colour)
         if box.kind == sc.BUTTON:
-            ring = max(2, round(self.surface.get_height() / 270))  # 4 px at 1080p (TV_UX §1.2)
+            ring = max(2, round(self.surface.get_height() / 270))  # 4 px at 1080p (design-notes §5)
             if box.focused:
                 pygame.draw.rect(self.surface, self.theme.focus, rect, border_radius=ring * 2)
                 bg, fg = self.theme.focus, self.theme.focus_text

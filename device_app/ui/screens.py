@@ -199,130 +199,158 @@ def _details(v: vm.ViewModel, tr: Translator) -> list[Element]:
     ]
 
 
+def _title(text: str, colour: str = "text") -> Element:
+    return Element("title", TITLE, text, colour, BOLD)
+
+
+def _body(text: str) -> Element:
+    return Element("body", BODY, text)
+
+
+def _hint(text: str, colour: str = "muted") -> Element:
+    return Element("hint", HINT, text, colour)
+
+
+def _detail(index: int, text: str) -> Element:
+    return Element("detail_%d" % index, DETAIL, text, "muted")
+
+
+def _starting(v: vm.ViewModel, tr: Translator) -> list[Element]:
+    why = v.why if v.why in STARTING_TITLES else vm.WHY_CODE
+    els = [_title(tr(STARTING_TITLES[why])), _body(tr(STARTING_BODIES[why]))]
+    if v.status == vm.STATUS_RECONNECTING and why in (vm.WHY_CODE, vm.WHY_NEW_CODE):
+        els.append(_status(v, tr))
+    return els
+
+
+def _expired(v: vm.ViewModel, tr: Translator) -> list[Element]:
+    if v.cancelled:
+        els = [
+            _title(tr("Sign-in cancelled")),
+            _body(tr("The code is no longer shown or valid.")),
+        ]
+    else:
+        els = [
+            _title(tr("The code has expired"), "warning"),
+            _body(tr("Codes last only a few minutes, so that nobody can use an old one.")),
+        ]
+    if not v.kiosk:
+        els.append(_hint(tr("Press OK to get a new code.")))
+    return els + _buttons(v, tr)
+
+
+def _denied(v: vm.ViewModel, tr: Translator) -> list[Element]:
+    els = [
+        _title(tr("Sign-in was declined"), "error"),
+        _body(tr("The request was turned down on the phone or computer.")),
+    ]
+    if v.denied:
+        els.append(_detail(0, tr("Server said: {text}", text=v.denied)))
+    if not v.kiosk:
+        els.append(_hint(tr("Press OK to try again with a new code.")))
+    return els + _buttons(v, tr)
+
+
+def _error(v: vm.ViewModel, tr: Translator) -> list[Element]:
+    err = v.error or vm.ErrorInfo("protocol")
+    title, body, check = ERROR_TEXTS.get(err.category, ERROR_TEXTS["protocol"])
+    els = [_title(tr(title), "error"), _body(tr(body)), _hint(tr(check), "text")]
+    if err.error:
+        els.append(_detail(0, tr("Error code: {code}", code=err.error)))
+    if err.description:
+        said = (
+            tr("To fix: {text}", text=err.description)
+            if err.category == outcomes.SETTINGS
+            else tr("Server said: {text}", text=err.description)
+        )
+        els.append(_detail(1, said))
+    return els + _buttons(v, tr)
+
+
+def _signed_in(v: vm.ViewModel, tr: Translator) -> list[Element]:
+    if v.user is None:
+        return [_title(tr("You're signed in"), "success"), _body(tr("Getting your details…"))]
+    title = tr("Welcome, {name}!", name=v.user.name) if v.user.name else tr("Welcome!")
+    return [
+        _title(title, "success"),
+        _body(tr("You're signed in on {device}.", device=v.device_name)),
+        *_details(v, tr),
+    ]
+
+
+def _home(v: vm.ViewModel, tr: Translator) -> list[Element]:
+    if v.account_limit:
+        return _accounts_home(v, tr)
+    user = v.user
+    if user is not None and user.name:
+        els = [_title(tr("Signed in as {name}", name=user.name))]
+    else:
+        els = [_title(tr("Signed in"))]
+    els.extend(_details(v, tr))
+    if not v.kiosk:
+        els.append(_hint(tr("To use another account, sign out.")))
+    return els + _buttons(v, tr)
+
+
+def _confirm_remove(v: vm.ViewModel, tr: Translator) -> list[Element]:
+    row = next((r for r in v.accounts if r.id == v.current), None)
+    name = row.name if row is not None and row.name else tr("this account")
+    return [
+        _title(tr("Remove {name} from {device}?", name=name, device=v.device_name)),
+        _body(
+            tr(
+                "Its sign-in is revoked at the server and forgotten here. "
+                "The other accounts stay signed in."
+            )
+        ),
+        *_buttons(v, tr),
+    ]
+
+
+def _confirm_sign_out(v: vm.ViewModel, tr: Translator) -> list[Element]:
+    return [
+        _title(tr("Sign out of this device?")),
+        _body(
+            tr(
+                "{device} will forget your account. You can sign in again with a new code.",
+                device=v.device_name,
+            )
+        ),
+        *_buttons(v, tr),
+    ]
+
+
+def _nothing(v: vm.ViewModel, tr: Translator) -> list[Element]:
+    return []
+
+
+# The message screens: screen name -> what it says (before the kiosk line and footer).
+MESSAGE_SCREENS = {
+    vm.STARTING: _starting,
+    vm.EXPIRED: _expired,
+    vm.DENIED: _denied,
+    vm.ERROR: _error,
+    vm.SIGNED_IN: _signed_in,
+    vm.HOME: _home,
+    vm.CONFIRM_REMOVE: _confirm_remove,
+    vm.CONFIRM_SIGN_OUT: _confirm_sign_out,
+}
+
+
 def compose(v: vm.ViewModel, tr: Translator) -> Composition:
     """The text elements of screen ``v.screen`` in the translator's language."""
-    if v.screen in vm.CODE_SCREENS and v.code:
-        return _activation(v, tr)
-    els: list[Element] = []
-    s = v.screen
-    if s == vm.STARTING or (s in vm.CODE_SCREENS and not v.code):
-        why = v.why if v.why in STARTING_TITLES else vm.WHY_CODE
-        els.append(Element("title", TITLE, tr(STARTING_TITLES[why]), "text", BOLD))
-        els.append(Element("body", BODY, tr(STARTING_BODIES[why])))
-        if v.status == vm.STATUS_RECONNECTING and why in (vm.WHY_CODE, vm.WHY_NEW_CODE):
-            els.append(_status(v, tr))
-    elif s == vm.EXPIRED:
-        if v.cancelled:
-            els.append(Element("title", TITLE, tr("Sign-in cancelled"), "text", BOLD))
-            els.append(Element("body", BODY, tr("The code is no longer shown or valid.")))
-        else:
-            els.append(Element("title", TITLE, tr("The code has expired"), "warning", BOLD))
-            els.append(
-                Element(
-                    "body",
-                    BODY,
-                    tr("Codes last only a few minutes, so that nobody can use an old one."),
-                )
-            )
-        if not v.kiosk:
-            els.append(Element("hint", HINT, tr("Press OK to get a new code."), "muted"))
-        els.extend(_buttons(v, tr))
-    elif s == vm.DENIED:
-        els.append(Element("title", TITLE, tr("Sign-in was declined"), "error", BOLD))
-        els.append(
-            Element("body", BODY, tr("The request was turned down on the phone or computer."))
-        )
-        if v.denied:
-            els.append(
-                Element("detail_0", DETAIL, tr("Server said: {text}", text=v.denied), "muted")
-            )
-        if not v.kiosk:
-            els.append(Element("hint", HINT, tr("Press OK to try again with a new code."), "muted"))
-        els.extend(_buttons(v, tr))
-    elif s == vm.ERROR:
-        err = v.error or vm.ErrorInfo("protocol")
-        title, body, check = ERROR_TEXTS.get(err.category, ERROR_TEXTS["protocol"])
-        els.append(Element("title", TITLE, tr(title), "error", BOLD))
-        els.append(Element("body", BODY, tr(body)))
-        els.append(Element("hint", HINT, tr(check)))
-        if err.error:
-            els.append(
-                Element("detail_0", DETAIL, tr("Error code: {code}", code=err.error), "muted")
-            )
-        if err.description:
-            said = (
-                tr("To fix: {text}", text=err.description)
-                if err.category == outcomes.SETTINGS
-                else tr("Server said: {text}", text=err.description)
-            )
-            els.append(Element("detail_1", DETAIL, said, "muted"))
-        els.extend(_buttons(v, tr))
-    elif s == vm.SIGNED_IN:
-        if v.user is None:
-            els.append(Element("title", TITLE, tr("You're signed in"), "success", BOLD))
-            els.append(Element("body", BODY, tr("Getting your details…")))
-        else:
-            title = tr("Welcome, {name}!", name=v.user.name) if v.user.name else tr("Welcome!")
-            els.append(Element("title", TITLE, title, "success", BOLD))
-            els.append(
-                Element("body", BODY, tr("You're signed in on {device}.", device=v.device_name))
-            )
-            els.extend(_details(v, tr))
-    elif s == vm.HOME and v.account_limit:
-        els.extend(_accounts_home(v, tr))
-    elif s == vm.CONFIRM_REMOVE:
-        row = next((r for r in v.accounts if r.id == v.current), None)
-        name = row.name if row is not None and row.name else tr("this account")
-        els.append(
-            Element(
-                "title",
-                TITLE,
-                tr("Remove {name} from {device}?", name=name, device=v.device_name),
-                "text",
-                BOLD,
-            )
-        )
-        els.append(
-            Element(
-                "body",
-                BODY,
-                tr(
-                    "Its sign-in is revoked at the server and forgotten here. "
-                    "The other accounts stay signed in."
-                ),
-            )
-        )
-        els.extend(_buttons(v, tr))
-    elif s == vm.HOME:
-        user = v.user
-        if user is not None and user.name:
-            els.append(
-                Element("title", TITLE, tr("Signed in as {name}", name=user.name), "text", BOLD)
-            )
-        else:
-            els.append(Element("title", TITLE, tr("Signed in"), "text", BOLD))
-        els.extend(_details(v, tr))
-        if not v.kiosk:
-            els.append(Element("hint", HINT, tr("To use another account, sign out."), "muted"))
-        els.extend(_buttons(v, tr))
-    elif s == vm.CONFIRM_SIGN_OUT:
-        els.append(Element("title", TITLE, tr("Sign out of this device?"), "text", BOLD))
-        els.append(
-            Element(
-                "body",
-                BODY,
-                tr(
-                    "{device} will forget your account. You can sign in again with a new code.",
-                    device=v.device_name,
-                ),
-            )
-        )
-        els.extend(_buttons(v, tr))
+    if v.screen in vm.CODE_SCREENS:
+        if v.code:
+            return _activation(v, tr)
+        what = _starting  # no code yet: the screen says it is asking for one
+    else:
+        what = MESSAGE_SCREENS.get(v.screen, _nothing)
+    els = what(v, tr)
     auto = _auto(v, tr)
     if auto is not None:
         els.append(auto)
     els.append(_device_line(v, tr))
-    return Composition(s, "message", tuple(els))
+    return Composition(v.screen, "message", tuple(els))
 
 
 ROW_TEXTS = {

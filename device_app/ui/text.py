@@ -11,7 +11,7 @@ import unicodedata
 ELLIPSIS = "…"
 
 # Longest strings a screen will draw. A user code beyond Google's 15 characters
-# (shared/reference/TV_UX.md §1.1) is already absurd; 32 leaves room for odd servers.
+# (design-notes §5) is already absurd; 32 leaves room for odd servers.
 MAX_CODE = 32
 MAX_URI = 200  # a QR up to version ~10 at level M still scans from the sofa
 MAX_LINE = 160  # one sentence of server prose

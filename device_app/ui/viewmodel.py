@@ -55,7 +55,7 @@ STATUS_RECONNECTING = "reconnecting"
 # Error categories: a failed outcome's (device_app/core/outcomes.py).
 CATEGORIES = outcomes.CATEGORIES
 
-WARN_SECONDS = 60  # countdown turns amber below a minute (shared/reference/TV_UX.md §1.3)
+WARN_SECONDS = 60  # countdown turns amber below a minute (design-notes §5)
 
 
 @dataclass(frozen=True)

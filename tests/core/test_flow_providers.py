@@ -1,4 +1,4 @@
-"""DeviceFlow against each provider's dialect (shared/reference/PROVIDERS.md §2c and §3)."""
+"""DeviceFlow against each provider's dialect (docs/design-notes.md §1)."""
 
 from __future__ import annotations
 

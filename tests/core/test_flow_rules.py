@@ -259,7 +259,7 @@ def test_an_outage_with_an_error_body_is_retried_not_final(outage: Any) -> None:
 
 @pytest.mark.parametrize("status", [200, 400, 403, 428])
 def test_garbled_json_is_retried_whatever_the_status(status: int) -> None:
-    # A truncated body is damage on the way (RELIABILITY.md item 29), not a refusal.
+    # A truncated body is damage on the way (design-notes §2), not a refusal.
     garbled = Response(status, {"Content-Type": "application/json"}, b'{"error": "authorizati')
     _flow, _server, evs, _clock = run([code_reply(), garbled, token_reply()])
     assert kinds(evs) == ["code", "retrying", "authorized"]

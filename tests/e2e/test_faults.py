@@ -119,7 +119,7 @@ def test_latency_slows_every_answer_but_not_the_poll_schedule(
     assert phone.outcomes() == ["approved"]
     assert final.kind == "authorized" and story(seen) == ["code", "authorized"]
     assert all(x.ended - x.sent >= latency for x in transport.log)
-    # The wait is counted from the end of the slow answer (RELIABILITY.md item 14).
+    # The wait is counted from the end of the slow answer (design-notes §2).
     code, poll = transport.to("device_authorization")[-1], transport.to("token")[0]
     assert INTERVAL <= poll.sent - code.ended <= INTERVAL + SLACK
 
@@ -271,7 +271,7 @@ def test_a_lost_token_response_ends_with_a_bad_code_error_and_no_loop(
     """Tokens issued, answer lost: the next poll gets invalid_grant and the flow stops.
 
     Auth0, because its profile reads invalid_grant as "expired" near the deadline; mid-flow
-    it must stay a bad-code error (RELIABILITY.md item 34). test_cli.py does the same on
+    it must stay a bad-code error (design-notes §2). test_cli.py does the same on
     Keycloak through the command line.
     """
     srv = sim("auth0", faults={"lose_token_response": 1})
@@ -298,7 +298,7 @@ def test_a_malformed_body_is_retried_without_a_crash(
 ) -> None:
     """An answer whose body is broken JSON: unreadable, so try again.
 
-    RELIABILITY.md item 29: truncated JSON is transient. The simulator garbles the reply
+    design-notes §2: truncated JSON is transient. The simulator garbles the reply
     before its OAuth logic runs (so no code is used up). The person approves after the retry.
     """
     srv = sim("standard")

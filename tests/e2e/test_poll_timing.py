@@ -2,8 +2,8 @@
 
 RFC 8628 §3.5: the client MUST wait at least ``interval`` seconds between polls, and after
 ``slow_down`` the interval grows by 5 seconds "for this and all subsequent requests". The
-checklist in shared/reference/RELIABILITY.md adds: the first poll also waits one interval
-(item 15), and each wait starts when the previous answer ended (item 14).
+project adds (docs/design-notes.md §2): the first poll also waits one interval, and each
+wait starts when the previous answer ended.
 
 Client side: :class:`Recorder` notes when each request left and when its answer came back
 (monotonic clock). Server side: the simulator's request log notes when it handled each poll

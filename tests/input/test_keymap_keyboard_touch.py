@@ -33,7 +33,7 @@ def test_default_keymap_covers_every_action_from_both_worlds() -> None:
     km = default_keymap()
     assert set(sdl_part(km).values()) == actions.ALL_ACTIONS
     assert set(evdev_part(km).values()) == actions.ALL_ACTIONS
-    # The keys SDL cannot see (TV_UX.md section 4) are mapped for the evdev reader.
+    # The keys SDL cannot see (design-notes §6) are mapped for the evdev reader.
     for name, action in [
         ("KEY_OK", "select"),
         ("KEY_SELECT", "select"),

@@ -332,7 +332,7 @@ def test_expired_token_from_server():
 
 
 def test_local_deadline_stops_a_server_that_says_pending_forever():
-    # django-oauth-toolkit never reports expired_token by itself (PROVIDERS.md §2c).
+    # django-oauth-toolkit never reports expired_token by itself (design-notes §1.4).
     server = FakeServer(
         [
             json_reply(200, code_body(expires_in=30, interval=5)),

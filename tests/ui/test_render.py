@@ -21,7 +21,7 @@ from device_app.ui.render import Insets, Renderer
 BOARDS = list_boards()
 LANGUAGES = sorted({"en", *i18n.available_languages()})
 
-# Google's maxima: a 15-character code and a 40-character URL (TV_UX.md §1.1).
+# Google's maxima: a 15-character code and a 40-character URL (design-notes §5).
 LONG_CODE: dict[str, object] = {
     "user_code": "WWWWWWWWWWWWWWW",
     "verification_uri": "https://accounts.example-company.com/dev",
@@ -128,7 +128,7 @@ def test_longest_code_and_url_fit_every_size(w: int, h: int, language: str, font
 
 
 def test_big_screens_get_a_big_qr(fonts: Fonts) -> None:
-    """TV_UX.md §2: at 1080p at least 10 px per module and a QR of 410+ px."""
+    """design-notes §5.1: at 1080p at least 10 px per module and a QR of 410+ px."""
     board = (
         load_board("pi-hdmi-1080p")
         if any(b.name == "pi-hdmi-1080p" for b in BOARDS)

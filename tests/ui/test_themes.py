@@ -1,4 +1,4 @@
-"""Themes are data; their colours meet the contrast numbers of TV_UX.md §1.2 / WCAG 2.x."""
+"""Themes are data; their colours meet the contrast numbers of design-notes §5 / WCAG 2.x."""
 
 from __future__ import annotations
 

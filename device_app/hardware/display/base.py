@@ -109,7 +109,7 @@ def start_video(
     ``""`` in ``drivers`` lets SDL choose. Returns (driver SDL reports, screen surface);
     raises :class:`DisplayError` naming each driver tried and why it failed.
     """
-    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # no ALSA noise (TV_UX.md section 3.1)
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # no ALSA noise (design-notes §6)
     failures = []
     for drv in drivers or ("",):
         if drv:

@@ -2,7 +2,7 @@
 
 SDL takes the first ``/dev/dri/cardN`` it can use, but on a Pi 5 the v3d, vc4 and RP1-DSI
 devices are separate cards whose numbers change between boots (libsdl-org/SDL#13705, quoted
-in TV_UX.md section 3.1). The connector folders ``/sys/class/drm/cardN-<connector>/status``
+in design-notes §6). The connector folders ``/sys/class/drm/cardN-<connector>/status``
 say which card has a screen plugged in; SDL reads ``SDL_KMSDRM_DEVICE_INDEX`` (the N) when the
 video subsystem starts, so it has to be set in this process before ``pygame.display.init``.
 """

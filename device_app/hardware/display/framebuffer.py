@@ -1,6 +1,6 @@
 """Linux framebuffer back end for SPI panels (fbtft ``/dev/fb1``) that SDL2 cannot drive.
 
-SDL2 has no fbcon driver any more (TV_UX.md section 3.1), so the UI draws with SDL's dummy
+SDL2 has no fbcon driver any more (design-notes §6), so the UI draws with SDL's dummy
 driver and each ``present`` copies the changed rows into the framebuffer device in its own
 pixel format: RGB565 or XRGB8888, little-endian, as the kernel's fbdev drivers use on the Pi.
 """

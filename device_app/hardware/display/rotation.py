@@ -1,7 +1,7 @@
 """Software rotation: the UI draws on a logical surface; the panel may be mounted turned.
 
 ``rotation`` is clockwise degrees: with 90 the logical top edge appears on the panel's right
-side. kmsdrm ignores the firmware's ``display_lcd_rotate`` (TV_UX.md section 3.1), so every
+side. kmsdrm ignores the firmware's ``display_lcd_rotate`` (design-notes §6), so every
 back end rotates in software, one dirty rectangle at a time.
 """
 

@@ -45,7 +45,7 @@ class WindowDisplay(Display):
                 "board %s: no display found; drawing off-screen (nothing is shown)", board.name
             )
         if self.driver in ("kmsdrm", "offscreen", "dummy") or board.kiosk.enabled:
-            # Air-mice make kmsdrm draw a pointer in the middle of the TV (TV_UX.md 3.2).
+            # Air-mice make kmsdrm draw a pointer in the middle of the TV (design-notes §6).
             pygame.mouse.set_visible(False)
         if board.rotation:
             surface = pygame.Surface(board.size, 0, screen)
@@ -54,7 +54,7 @@ class WindowDisplay(Display):
         super().__init__(surface, screen, board.rotation)
 
     def _flush(self, changed: list[pygame.Rect], full: bool) -> None:
-        # One update call per frame with only the changed rectangles (TV_UX.md 3.2).
+        # One update call per frame with only the changed rectangles (design-notes §6).
         if full:
             pygame.display.flip()
         elif changed:

@@ -2,7 +2,7 @@
 
 Screens never look at key codes: a TV remote, a keyboard, a GPIO button, a CEC
 remote and a tap on a touch panel all end up as one of these strings. The set
-follows the action layer in TV_UX.md section 4 (arrows, select, back, home,
+follows the action layer in design-notes §6 (arrows, select, back, home,
 menu, info, the four colour keys and the digits).
 """
 

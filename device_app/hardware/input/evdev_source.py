@@ -1,12 +1,12 @@
 """Linux input devices read with python-evdev: IR receivers, HDMI-CEC remotes, GPIO buttons.
 
 Why not just SDL? SDL2 turns KEY_OK, KEY_SELECT, KEY_EXIT, KEY_INFO and the colour keys into
-"unknown" (TV_UX.md section 4), and with the framebuffer back end SDL reads no input at all.
+"unknown" (design-notes §6), and with the framebuffer back end SDL reads no input at all.
 
 * IR (``dtoverlay=gpio-ir`` + ``ir-keytable``): the kernel decodes the remote into an
   ``/dev/input/eventN`` device. Holding a key sends auto-repeat events (value 2), and some
   protocols resend the press itself; repeats are dropped and presses of the same key closer
-  than ``repeat_suppress`` (150 ms, TV_UX.md section 4) count once.
+  than ``repeat_suppress`` (150 ms, design-notes §6) count once.
 * HDMI-CEC: after ``cec-ctl --playback`` the kernel routes the TV remote's keys to an input
   device, read the same way.
 * GPIO buttons (``dtoverlay=gpio-key``): the kernel debounces and reports keys.
@@ -33,10 +33,10 @@ log = logging.getLogger(__name__)
 
 EV_KEY = 1  # linux/input-event-codes.h
 KEY_PRESS, KEY_REPEAT = 1, 2  # event values: 0 release, 1 press, 2 auto-repeat
-REPEAT_SUPPRESS = 0.150  # seconds; TV_UX.md section 4: "suppress IR auto-repeat for ~150 ms"
+REPEAT_SUPPRESS = 0.150  # seconds; a held IR button repeats faster than a press (design-notes §6)
 RESCAN_INTERVAL = 2.0  # seconds between /dev/input scans: a plugged remote works within ~2 s
 # Keys SDL2 reports as "unknown" (SDL release-2.32.x src/events/scancodes_linux.h, quoted in
-# TV_UX.md section 4). When SDL also reads the same devices, only these come from evdev.
+# design-notes §6). When SDL also reads the same devices, only these come from evdev.
 SDL_BLIND_KEYS = (
     "KEY_OK",
     "KEY_SELECT",
