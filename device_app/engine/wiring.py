@@ -6,7 +6,7 @@ import argparse
 import socket
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from device_app.core.errors import ConfigurationError
 from device_app.core.http import Request, Response
@@ -18,6 +18,9 @@ from device_app.engine.household import Household
 from device_app.engine.locations import discovery_cache_dir
 from device_app.engine.session import Session
 from device_app.engine.token_store import TokenStore
+
+if TYPE_CHECKING:
+    from device_app.engine.transport import HttpTransport
 
 
 class TransportOnFirstUse:
@@ -31,11 +34,11 @@ class TransportOnFirstUse:
     def __init__(self, ca_bundle: str | None = None) -> None:
         self._ca_bundle = ca_bundle
         self._lock = threading.Lock()
-        self._made: Any = None
+        self._made: HttpTransport | None = None
         if ca_bundle is not None:
             self.made()
 
-    def made(self) -> Any:
+    def made(self) -> HttpTransport:
         """The transport itself (made now if it was not yet)."""
         with self._lock:
             if self._made is None:
@@ -45,8 +48,7 @@ class TransportOnFirstUse:
             return self._made
 
     def __call__(self, request: Request) -> Response:
-        response: Response = self.made()(request)
-        return response
+        return self.made()(request)
 
 
 def make_household(
