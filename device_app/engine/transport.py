@@ -19,13 +19,14 @@ socket wakes any blocked read in the calling thread at once.
 from __future__ import annotations
 
 import errno
+import functools
 import http.client
 import logging
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -186,23 +187,40 @@ _POOL_CLASSES: dict[str, type[urllib3.connectionpool.HTTPConnectionPool]] = {
 
 
 class _GuardedAdapter(requests.adapters.HTTPAdapter):
-    """An adapter whose pools report their sockets to the deadline and use our TLS context."""
+    """An adapter whose pools report their sockets to the deadline and use our TLS context.
 
-    def __init__(self, ssl_context: ssl.SSLContext) -> None:
-        self._ssl_context = ssl_context
+    The context is built on the first request that needs TLS (an https URL or a proxy):
+    loading the CA bundles costs 50-75 ms and 2.5 MiB, for nothing with an http:// issuer.
+    """
+
+    def __init__(self, tls_context: Callable[[], ssl.SSLContext]) -> None:
+        self._make_tls_context = tls_context
+        self._ssl_context: ssl.SSLContext | None = None
+        self._tls_lock = threading.Lock()
         super().__init__(max_retries=0)  # the core owns retries and backoff
 
     def init_poolmanager(
         self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
     ) -> None:
-        pool_kwargs["ssl_context"] = self._ssl_context
         super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
         self.poolmanager.pool_classes_by_scheme = dict(_POOL_CLASSES)
+
+    def _tls_context(self) -> ssl.SSLContext:
+        with self._tls_lock:
+            if self._ssl_context is None:
+                self._ssl_context = self._make_tls_context()
+                self.poolmanager.connection_pool_kw["ssl_context"] = self._ssl_context
+            return self._ssl_context
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        if self._ssl_context is None and (request.url or "").lower().startswith("https:"):
+            self._tls_context()  # before the first https pool exists: every pool gets it
+        return super().send(request, *args, **kwargs)
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         fresh = proxy not in self.proxy_manager
         if fresh:
-            proxy_kwargs["ssl_context"] = self._ssl_context
+            proxy_kwargs["ssl_context"] = self._tls_context()
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
         if fresh and isinstance(manager, urllib3.poolmanager.PoolManager):
             manager.pool_classes_by_scheme = dict(_POOL_CLASSES)
@@ -248,7 +266,9 @@ class HttpTransport:
         self.max_body = int(max_body)
         self.user_agent = user_agent
         self._session = session if session is not None else requests.Session()
-        adapter = _GuardedAdapter(_tls_context(ca_bundle))
+        if ca_bundle is not None:  # a bad file is a start-up error, not the first request's
+            _add_ca_bundle(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), ca_bundle)
+        adapter = _GuardedAdapter(functools.partial(_tls_context, ca_bundle))
         # Mounted on a caller's session too: without it the total deadline cannot hold.
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
@@ -348,15 +368,19 @@ def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
     context = ssl.create_default_context()  # CERT_REQUIRED, check_hostname, TLS >= 1.2
     context.load_verify_locations(cafile=requests.utils.DEFAULT_CA_BUNDLE_PATH)
     if ca_bundle is not None:
-        try:
-            context.load_verify_locations(cafile=ca_bundle)
-        except (OSError, ssl.SSLError) as exc:
-            raise ConfigurationError(
-                f"The CA bundle {ca_bundle!r} could not be loaded ({_os_reason(exc)}); "
-                "--ca-bundle (ca_bundle in a profile file) must name a readable PEM file of CA "
-                "certificates."
-            ) from exc
+        _add_ca_bundle(context, ca_bundle)
     return context
+
+
+def _add_ca_bundle(context: ssl.SSLContext, ca_bundle: str) -> None:
+    try:
+        context.load_verify_locations(cafile=ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigurationError(
+            f"The CA bundle {ca_bundle!r} could not be loaded ({_os_reason(exc)}); "
+            "--ca-bundle (ca_bundle in a profile file) must name a readable PEM file of CA "
+            "certificates."
+        ) from exc
 
 
 # --- failures ------------------------------------------------------------------------------

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import socket
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from device_app.core.errors import ConfigurationError
+from device_app.core.http import Request, Response
 from device_app.core.profile import Profile
 from device_app.engine.accounts import AccountBook
 from device_app.engine.config import resolve_profile
@@ -15,7 +18,37 @@ from device_app.engine.household import Household
 from device_app.engine.locations import discovery_cache_dir
 from device_app.engine.session import Session
 from device_app.engine.token_store import TokenStore
-from device_app.engine.transport import HttpTransport
+
+if TYPE_CHECKING:
+    from device_app.engine.transport import HttpTransport
+
+
+class TransportOnFirstUse:
+    """The :class:`~device_app.engine.transport.HttpTransport`, made on the first request.
+
+    Importing it brings in requests, urllib3 and their dependencies (60 ms and 7 MiB here):
+    on a TV that then happens in the worker thread, while the first frame is already up. With
+    a ``ca_bundle`` it is made at once, so that a bad file is refused before anything else.
+    """
+
+    def __init__(self, ca_bundle: str | None = None) -> None:
+        self._ca_bundle = ca_bundle
+        self._lock = threading.Lock()
+        self._made: HttpTransport | None = None
+        if ca_bundle is not None:
+            self.made()
+
+    def made(self) -> HttpTransport:
+        """The transport itself (made now if it was not yet)."""
+        with self._lock:
+            if self._made is None:
+                from device_app.engine.transport import HttpTransport
+
+                self._made = HttpTransport(ca_bundle=self._ca_bundle)
+            return self._made
+
+    def __call__(self, request: Request) -> Response:
+        return self.made()(request)
 
 
 def make_household(
@@ -28,7 +61,7 @@ def make_household(
     The active account is the one ``--account`` names, else the one used last.
     """
     settings = settings_from_args(args, default_store=default_store)
-    transport = HttpTransport(ca_bundle=settings.ca_bundle)
+    transport = TransportOnFirstUse(settings.ca_bundle)
     book = AccountBook(Path(settings.token_store).expanduser(), settings.store_profile)
     cache_dir = discovery_cache_dir()
     resolved: list[Profile] = []

@@ -163,6 +163,17 @@ def test_screenshot_of_every_board_has_a_qr_code_that_decodes(
     assert codes[0].text.startswith("https://")
 
 
+def test_the_app_installs_without_pillow(installed: Installed) -> None:
+    # The QR comes from qrcode's module matrix and pygame writes the PNGs: Pillow is for
+    # the tests only (a smaller install on a Pi); the screenshots above ran without it.
+    python = str(installed.bin / "python")
+    probe = "import importlib.util; print(importlib.util.find_spec('PIL') is None)"
+    r = subprocess.run(
+        [python, "-c", probe], cwd=installed.cwd, env=installed.env, capture_output=True, text=True
+    )
+    assert r.stdout == "True\n", r.stderr
+
+
 def test_screenshot_in_italian_uses_the_shipped_catalogue(installed: Installed) -> None:
     out = installed.cwd / "it.png"
     r = installed.app("screenshot", "--screen", "activation", "--locale", "it", "--out", str(out))

@@ -54,3 +54,20 @@ def test_the_qr_code_is_made_without_pillow_and_qrcode_stays_whole_afterwards() 
         "assert type(qrcode.make('x')).__name__ == 'PilImage'"
     )
     assert "PIL" in loaded  # imported by qrcode's own Pillow images, when asked for
+
+
+def test_the_session_is_wired_without_the_http_stack_until_its_first_request() -> None:
+    # The TV draws its first frame before the worker thread sends the first request: the
+    # HTTP stack (requests, urllib3; 60 ms and 7 MiB) is imported there, not before.
+    wire = (
+        "import argparse\n"
+        "from device_app.engine import wiring\n"
+        "from device_app.engine.flags import add_provider_arguments\n"
+        "p = argparse.ArgumentParser()\n"
+        "add_provider_arguments(p)\n"
+        "a = p.parse_args(['--issuer', 'http://127.0.0.1:9', '--client-id', 'tv',\n"
+        "    '--allow-insecure-host', '127.0.0.1', '--token-store', '/nonexistent/s'])\n"
+        "t = wiring.make_household(a).session().transport\n"
+    )
+    assert not {"requests", "urllib3"} & modules_after(wire)
+    assert {"requests", "urllib3"} <= modules_after(wire + "t.made()\n")

@@ -1,4 +1,4 @@
-"""Measure what ``present()`` costs per board: ``python -m device_app.hardware.display.bench``.
+"""Measure what ``present()`` costs per board: ``python benchmarks/bench_present.py [BOARD...]``.
 
 Runs off-screen (and into a temporary file standing in for the framebuffer), so it works on a
 build machine and on a Pi over SSH while the service is stopped.
