@@ -448,7 +448,7 @@ Next steps:
      /boot/firmware/cmdline.txt (the TV's own power saving still applies).
   3. Optional, for power-cut safety: raspi-config > Performance Options > Overlay File System,
      with /var/lib/device-app on a small separate writable partition so tokens survive reboots.
-  4. Reboot, or: sudo systemctl start device-app; logs: journalctl -u device-app -f
+  4. Reboot, or: sudo systemctl start device-app; logs: journalctl -t device-app -f
 NOTES
 }
 

@@ -43,11 +43,20 @@ if [ "$vm" = 1 ]; then
     # The virtual TV's guest image (tests/vm) is built now, in the background, while the rest of
     # the suite runs; tests/vm waits for it. Its log, and each failed scenario's screenshots and
     # journal, go under DEVICE_APP_VM_OUT.
-    step "Virtual TV guest image: building in the background"
+    step "Virtual TV guest image and the arm64 chroot: building in the background"
     vm_out=${DEVICE_APP_VM_OUT:-/tmp/device-app-vm-out}
     mkdir -p "$vm_out"
     echo "log: $vm_out/guest-build.log"
     bash tools/vm.sh --build-only > "$vm_out/guest-build.log" 2>&1 &
+    # The arm64 chroot (tests/vm/test_arm64.py reads its result): emulated, so started now too.
+    export DEVICE_APP_ARM64_OUT=${DEVICE_APP_ARM64_OUT:-/tmp/device-app-arm64-out}
+    if [ "${DEVICE_APP_ARM64:-1}" != 0 ]; then
+        mkdir -p "$DEVICE_APP_ARM64_OUT"
+        export DEVICE_APP_ARM64_BACKGROUND=1
+        echo "log: $DEVICE_APP_ARM64_OUT/arm64-run.log"
+        (bash tools/vm/arm64.sh --out "$DEVICE_APP_ARM64_OUT" > "$DEVICE_APP_ARM64_OUT/arm64-run.log" 2>&1 \
+            || echo "exit status $?" >> "$DEVICE_APP_ARM64_OUT/arm64-run.log") &
+    fi
 fi
 
 step "MicroPython (WebAssembly port, from npm)"
