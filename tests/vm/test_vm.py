@@ -45,7 +45,7 @@ def vm_report() -> dict[str, Any]:
     if os.geteuid() != 0:
         pytest.skip("the virtual TV needs root (debootstrap, chroot, apt-get for QEMU)")
     out = Path(os.environ.get("DEVICE_APP_VM_OUT", "/tmp/device-app-vm-out"))
-    cuts = os.environ.get("DEVICE_APP_VM_POWER_CUTS", "4")  # ~1 min each under TCG
+    cuts = os.environ.get("DEVICE_APP_VM_POWER_CUTS", "3")  # ~1 min each under TCG
     print("\nvirtual TV: screenshots, journal and report in %s" % out, file=sys.stderr)
     start = time.monotonic()
     done = subprocess.run(

@@ -64,6 +64,11 @@ binfmt() {
 
 rootfs() {
     umount_chroot
+    # Never rm -rf a tree with the host's /dev bound inside it.
+    if grep -q " $ROOT/" /proc/mounts; then
+        echo "arm64.sh: something is still mounted under $ROOT" >&2
+        return 1
+    fi
     rm -rf "$ROOT"
     debootstrap --arch=arm64 --variant=minbase --include="$PACKAGES" --components=main \
         bookworm "$ROOT" "$MIRROR" > "$WORK/debootstrap.log" 2>&1 \
