@@ -64,6 +64,12 @@ need_host_tools() {
 rootfs() {
     local base
     base="$WORK/base-$(printf '%s %s' "$PACKAGES" "$MIRROR" | sha256sum | cut -c1-12).tar"
+    # Never rm -rf a tree with the host's /dev bound inside it (a build cut short).
+    umount_chroot
+    if grep -q " $ROOT/" /proc/mounts; then
+        echo "error: something is still mounted under $ROOT" >&2
+        return 1
+    fi
     rm -rf "$ROOT"
     if [[ ${VM_KEEP_BASE:-0} == 1 && -f $base ]]; then
         mkdir "$ROOT"
