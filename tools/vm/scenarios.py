@@ -118,14 +118,17 @@ def _leaks(tv: TV, canaries: dict[str, Any]) -> list[str]:
 
 # --------------------------------------------------------------------------- 3
 def remote_keys(tv: TV, state: dict[str, Any]) -> Result:
-    """Keyboard keys over QMP and IR keys over uinput: Home → Sign out → confirm → new code."""
+    """Keyboard keys over QMP and IR keys over uinput: Home → Remove → confirm → new code."""
     tv.wait_screen("home", timeout=30)
+    # Home lists the accounts (the current one focused) over Add account and Remove.
     steps: list[tuple[str, str, str]] = [
-        ("ir", "KEY_RED", "confirm_sign_out"),  # colour key: SDL sees nothing
+        ("ir", "KEY_RED", "confirm_remove"),  # colour key: SDL sees nothing
         ("ir", "KEY_EXIT", "home"),  # the board maps KEY_EXIT to back
-        ("qmp", "ret", "confirm_sign_out"),  # Enter on the Sign out button
-        ("qmp", "right", ""),  # focus from Cancel to Sign out
-        ("ir", "KEY_OK", "activation"),  # confirm: signed out, a fresh code
+        ("qmp", "down", ""),  # from the account list to the buttons (Add account)
+        ("qmp", "right", ""),  # focus Remove
+        ("qmp", "ret", "confirm_remove"),  # Enter on Remove
+        ("qmp", "right", ""),  # focus from Cancel to Remove
+        ("ir", "KEY_OK", "activation"),  # confirm: signed out and forgotten, a fresh code
     ]
     seen = []
     for n, (how, key, screen) in enumerate(steps, 1):
