@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = {
     1: "cold boot to the activation screen, QR and code match the event log",
     2: "the phone approves, the TV greets Alice, no secret in the journal",
-    3: "QMP keyboard keys and uinput IR keys sign out to a fresh code",
+    3: "QMP keyboard keys and uinput IR keys remove the account, to a fresh code",
     4: "reboot with a code pending shows the same code",
     5: "power cuts while refreshing leave the store whole",
     6: "SIGSTOP: the watchdog restarts the app and the screen comes back",

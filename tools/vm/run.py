@@ -28,7 +28,7 @@ from tv import TV
 FIRST_BOOT: list[tuple[int, str, Callable[..., dict[str, Any]]]] = [
     (1, "cold boot to the code on screen", sc.cold_boot),
     (2, "phone approves, greeting, no secrets in the journal", sc.approval),
-    (3, "remote keys (QMP keyboard + uinput IR): sign out, fresh code", sc.remote_keys),
+    (3, "remote keys (QMP keyboard + uinput IR): remove the account, fresh code", sc.remote_keys),
     (9, "systemctl stop within 2 s", sc.stop_in_time),
     (6, "SIGSTOP: the watchdog restarts the app", sc.watchdog),
     (4, "reboot with a code pending: the same code", sc.reboot_pending),
