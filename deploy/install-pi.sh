@@ -20,6 +20,9 @@ KEEP_DESKTOP=0
 START=0
 CEC=0
 NO_SYSTEMD=0
+# 1 when systemd is not running (a chroot, an image build, --root): unit files are enabled
+# offline, as an image needs them at its first boot; nothing is started or reloaded.
+SYSTEMD_OFFLINE=0
 NO_APT=0
 UNINSTALL=0
 KEEP_TOKENS=0
@@ -30,15 +33,17 @@ OS_RELEASE="${DEVICE_APP_OS_RELEASE:-/etc/os-release}"
 PYTHON="${DEVICE_APP_PYTHON:-python3}"
 
 # Debian packages:
-# - python3-venv, python3-dev, gcc, linux-libc-dev: the venv, and building python-evdev
-#   (its PyPI release is source only);
+# - python3-venv: the venv; python3-dev, gcc, linux-libc-dev (BUILD_PACKAGES): building
+#   python-evdev, whose PyPI release is source only (not needed with --wheels);
 # - libegl1, libgles2, libgbm1, libdrm2, libgl1-mesa-dri: what the pygame-ce wheel's SDL loads
 #   for kmsdrm (EGL/GLES on GBM, plus Mesa's vc4/v3d drivers);
 # - v4l-utils (cec-ctl) and ir-keytable: HDMI-CEC and IR remotes as input devices;
 # - fonts-dejavu-core: a fallback font for the console.
-PACKAGES=(python3 python3-venv python3-dev gcc linux-libc-dev
+PACKAGES=(python3 python3-venv
           libegl1 libgles2 libgbm1 libdrm2 libgl1-mesa-dri
           v4l-utils ir-keytable fonts-dejavu-core)
+# Only to build python-evdev from source; --wheels brings it built.
+BUILD_PACKAGES=(python3-dev gcc linux-libc-dev)
 
 usage() {
     cat <<'USAGE'
@@ -60,10 +65,12 @@ Options:
   --keep-desktop   do not switch the boot target to the console (multi-user.target)
   --start          start the service at the end (an upgrade restarts a running service anyway)
   --cec            also register the Pi as an HDMI-CEC playback device at boot (TV remote)
-  --no-systemd     do not run systemctl (also skipped when systemd is not running)
+  --no-systemd     do not run systemctl at all. When systemd is not running (a chroot, an
+                   image build) the service is enabled offline and not started
   --no-apt         do not install Debian packages (they are already there)
-  --root DIR       install under DIR instead of / (tests, image builds): implies --no-apt and
-                   --no-systemd, creates no user, leaves files owned by root
+  --root DIR       install under DIR instead of / (tests, image builds): implies --no-apt,
+                   creates no user, leaves files owned by root, enables the service in DIR
+                   offline (systemctl --root) and starts nothing
   --uninstall      stop and remove the service, the app, its config and its tokens
   --keep-tokens    with --uninstall: keep the tokens in /var/lib/device-app (and the user)
   --keep-config    with --uninstall: keep /etc/device-app and /etc/default/device-app
@@ -153,7 +160,7 @@ parse_args() {
         [[ -d $ROOT ]] || die "--root: no folder $ROOT" 2
         ROOT="$(cd "$ROOT" && pwd)"
         NO_APT=1
-        NO_SYSTEMD=1
+        SYSTEMD_OFFLINE=1
     fi
     [[ $UNINSTALL == 1 ]] || check_board_name
     PREFIX=$ROOT/opt/device-app
@@ -240,18 +247,35 @@ check_root() {
     if [[ $DRY_RUN == 0 && $EUID -ne 0 ]]; then
         die "run as root (sudo $0 ...), or try --dry-run first" 4
     fi
-    if [[ $DRY_RUN == 0 && $NO_SYSTEMD == 0 && ! -d /run/systemd/system ]]; then
-        warn "systemd is not running here: skipping systemctl (as with --no-systemd)"
-        NO_SYSTEMD=1
+    if [[ $DRY_RUN == 0 && $NO_SYSTEMD == 0 && $SYSTEMD_OFFLINE == 0 && ! -d /run/systemd/system ]]; then
+        say "systemd is not running here (a chroot or an image build): the service is enabled, not started"
+        SYSTEMD_OFFLINE=1
     fi
 }
 
+# systemctl_run ARGS...: systemctl, or what of it makes sense here. Offline (systemd not
+# running, or --root) only the commands that edit unit files run (enable, disable,
+# set-default; without --now), on the tree under --root when given; --no-systemd runs none.
 systemctl_run() {
     if [[ $NO_SYSTEMD == 1 ]]; then
         say "skipping: systemctl $*"
-    else
-        run systemctl "$@"
+        return
     fi
+    if [[ $SYSTEMD_OFFLINE == 0 ]]; then
+        run systemctl "$@"
+        return
+    fi
+    case $1 in
+        enable|disable|set-default) ;;
+        *) say "skipping: systemctl $* (systemd is not running here)"; return ;;
+    esac
+    local args=() arg
+    for arg in "$@"; do
+        [[ $arg == --now ]] || args+=("$arg")
+    done
+    [[ -z $ROOT ]] || args=(--root="$ROOT" "${args[@]}")
+    run systemctl "${args[@]}" \
+        || warn "could not run systemctl ${args[*]}; run it on the running system"
 }
 
 install_packages() {
@@ -259,9 +283,11 @@ install_packages() {
         say "skipping Debian packages (--no-apt)"
         return
     fi
+    local packages=("${PACKAGES[@]}")
+    [[ -n $WHEELS ]] || packages+=("${BUILD_PACKAGES[@]}")
     say "installing Debian packages"
     run apt-get update
-    run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+    run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}"
 }
 
 create_user() {
@@ -422,7 +448,7 @@ Next steps:
      /boot/firmware/cmdline.txt (the TV's own power saving still applies).
   3. Optional, for power-cut safety: raspi-config > Performance Options > Overlay File System,
      with /var/lib/device-app on a small separate writable partition so tokens survive reboots.
-  4. Reboot, or: sudo systemctl start device-app; logs: journalctl -u device-app -f
+  4. Reboot, or: sudo systemctl start device-app; logs: journalctl -t device-app -f
 NOTES
 }
 

@@ -4,6 +4,7 @@
 # and report.json in the output folder. See docs/vm.md.
 #
 #   bash tools/vm.sh --out DIR [--only 1,2,3] [--power-cuts N] [--rebuild]
+#   bash tools/vm.sh --build-only       (tools/test.sh starts this early, in the background)
 #
 # Needs root (debootstrap, chroot; QEMU comes from Debian's packages). Exit status: 0 when
 # every scenario run passed, 1 when one did not, 77 when this machine cannot run it (not root).
@@ -15,9 +16,10 @@ OUT=""
 ONLY=1,2,3,4,5,6,7,8,9,10
 CUTS=5
 REBUILD=0
+BUILD_ONLY=0
 BUILD=${VM_BUILD_DIR:-/var/tmp/device-app-vm}
 
-usage() { sed -n '2,10s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,11s/^# \{0,1\}//p' "$0"; }
 
 parse_args() {
     while [[ $# -gt 0 ]]; do
@@ -26,11 +28,12 @@ parse_args() {
             --only) ONLY=$2; shift 2 ;;
             --power-cuts) CUTS=$2; shift 2 ;;
             --rebuild) REBUILD=1; shift ;;
+            --build-only) BUILD_ONLY=1; shift ;;
             -h|--help) usage; exit 0 ;;
             *) usage >&2; exit 2 ;;
         esac
     done
-    [[ -n $OUT ]] || { usage >&2; exit 2; }
+    [[ -n $OUT || $BUILD_ONLY == 1 ]] || { usage >&2; exit 2; }
 }
 
 # Host tools: QEMU and debootstrap to build and boot; tesseract reads the code drawn on
@@ -69,8 +72,13 @@ inputs_hash() {
         | sha256sum | cut -c1-16
 }
 
+# One build at a time: a run started while an early --build-only is still building waits for
+# it, then finds the image up to date.
 build_guest() {
     local want
+    mkdir -p "$BUILD"
+    exec 9>"$BUILD.lock"
+    flock 9
     want=$(inputs_hash | tr -d '\n')
     if [[ $REBUILD == 0 && -f $BUILD/guest.img && "$(cat "$BUILD/inputs" 2>/dev/null)" == "$want" ]]; then
         echo "==> guest image is up to date ($BUILD)"
@@ -86,6 +94,7 @@ main() {
     host_packages
     python_env
     build_guest
+    [[ $BUILD_ONLY == 0 ]] || exit 0
     mkdir -p "$OUT"
     .venv/bin/python tools/vm/run.py --build "$BUILD" --out "$OUT" --only "$ONLY" \
         --power-cuts "$CUTS"

@@ -27,6 +27,7 @@ from device_app.tv.inbox import Inbox
 from device_app.tv.input_hub import InputHub
 from device_app.tv.inputs import hub_for, keyboard_for
 from device_app.tv.speech import Speaker, spoken_text
+from device_app.tv.stop_timing import StopTiming
 from device_app.tv.workers import SessionLike, Workers, accounts_message
 from device_app.ui import i18n, themes
 from device_app.ui.component import ActivationScreen
@@ -91,6 +92,7 @@ class App:
         self._display = display
         self._offscreen = offscreen
         self._inbox = Inbox(clock)
+        self.stop_timing = StopTiming()
         self._workers = Workers(session, self._inbox.post, events)
         self._handlers: dict[str, Callable[..., None]] = {
             "login": self._workers.login,
@@ -126,6 +128,7 @@ class App:
 
     def stop(self) -> None:
         """Ask the loop to end (from any thread or a signal handler)."""
+        self.stop_timing.ask()
         self.post(Quit())
 
     # -- the loop ----------------------------------------------------------------------------
@@ -216,6 +219,7 @@ class App:
         self, ev: pygame.event.Event, keyboard: KeyboardSource | None, now: float
     ) -> None:
         if ev.type == pygame.QUIT:
+            self.stop_timing.ask()
             self._running = False
         elif ev.type == pygame.KEYDOWN and keyboard is not None:
             action = keyboard.translate(ev)
@@ -227,6 +231,8 @@ class App:
             self.screen.tap(to_logical(ev.pos) if callable(to_logical) else ev.pos, now)
 
     def _shutdown(self, hub: InputHub | None, old_handlers: dict[int, Any]) -> None:
+        timing = self.stop_timing
+        timing.mark("loop")
         if self._notifier is not None:
             self._notifier.stopping()
             self._notifier.close()
@@ -234,9 +240,12 @@ class App:
         self._inbox.close()
         if hub is not None:
             hub.stop()
+        timing.mark("inputs")
         self.speaker.stop()
         stop_signals.restore(old_handlers)
         if self._display is not None:
             self._display.close()
+        timing.mark("display")
         if self.events is not None:
             self.events.close()
+        timing.report()

@@ -17,9 +17,15 @@ import pytest
 
 from device_app.hardware.boards import Board, load_board
 from device_app.hardware.display import DisplayError, open_display
-from device_app.hardware.display.drm import connected_connectors, pick_card, select_kmsdrm_card
+from device_app.hardware.display.drm import (
+    connected_connectors,
+    pick_card,
+    select_framebuffer_renderer,
+    select_kmsdrm_card,
+)
 from device_app.hardware.display.framebuffer import dirty_spans, read_geometry
 from device_app.hardware.display.rotation import point_to_logical, rect_to_panel
+from device_app.hardware.display.sdl_renderer import window_renderer
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 
@@ -106,6 +112,36 @@ def test_nothing_connected_or_no_sysfs(tmp_path: Path) -> None:
     env: dict[str, str] = {}
     assert select_kmsdrm_card(root, environ=env) is None and env == {}
     assert pick_card(tmp_path / "nowhere") is None
+
+
+def test_kmsdrm_draws_through_gles2_unless_the_user_chose() -> None:
+    # Unset, SDL's first hardware renderer (desktop opengl) gave all-black frames on a real
+    # KMS device (docs/vm.md, scenario 10); a value the user set is theirs.
+    env: dict[str, str] = {}
+    assert select_framebuffer_renderer(env) == "opengles2"
+    assert env == {"SDL_FRAMEBUFFER_ACCELERATION": "opengles2"}
+    mine = {"SDL_FRAMEBUFFER_ACCELERATION": "software"}
+    assert select_framebuffer_renderer(mine) == "software"
+    assert mine["SDL_FRAMEBUFFER_ACCELERATION"] == "software"
+    blank = {"SDL_FRAMEBUFFER_ACCELERATION": " "}
+    assert select_framebuffer_renderer(blank) == "opengles2"
+
+
+def test_the_renderer_behind_a_window_is_asked_of_sdl() -> None:
+    from pygame._sdl2.video import Renderer, Window
+
+    pygame.display.init()
+    try:
+        window = Window("renderer test", size=(64, 48), hidden=True)
+        assert window_renderer(window.id) is None  # no renderer yet
+        renderer = Renderer(window, accelerated=0)  # kept: a dropped Renderer is destroyed
+        assert window_renderer(window.id) == "software"
+        del renderer
+        gone = window.id
+        window.destroy()
+        assert window_renderer(gone) is None  # no such window any more
+    finally:
+        pygame.display.quit()
 
 
 # -- framebuffer ------------------------------------------------------------------------------

@@ -327,3 +327,25 @@ def test_thread_start_and_stop(rig: Rig) -> None:
     finally:
         src.stop()
     assert posted == ["select"] and dev.closed and src.open == {}
+
+
+def test_stop_wakes_a_reader_waiting_for_input(rig: Rig) -> None:
+    # systemctl stop must not wait out the reader's poll: stop() wakes its select() at once.
+    dev = ir(rig)
+    got = threading.Event()
+
+    class LongWait(EvdevSource):
+        def run(self) -> None:
+            while not self._stop.is_set():
+                self.poll(3600.0)
+
+    src = LongWait(
+        default_keymap(), lambda _a: got.set(), input_dir=str(rig.dir), open_device=rig.open
+    )
+    src.start()
+    thread = src._thread
+    assert thread is not None
+    dev.push(press("KEY_OK", 1.0))
+    assert got.wait(10.0)  # the reader is in its loop, back in select() for an hour
+    src.stop(timeout=60.0)
+    assert not thread.is_alive() and dev.closed

@@ -99,6 +99,10 @@ def test_install_upgrade_uninstall(dist: Dist, newer_wheels: Path, tmp_path: Pat
     unit = root / "etc/systemd/system/device-app.service"
     assert unit.read_bytes() == (ROOT / "deploy/device-app.service").read_bytes()
     assert "skipping: systemctl try-restart device-app.service" in r.stdout
+    # An image built with --root (or in a chroot) starts the app at its first boot.
+    wants = root / "etc/systemd/system/multi-user.target.wants/device-app.service"
+    if shutil.which("systemctl"):
+        assert wants.is_symlink(), r.stdout + r.stderr
 
     # What the user made of it, which an upgrade must keep.
     token = root / "var/lib/device-app/tokens.json"
@@ -120,12 +124,22 @@ def test_install_upgrade_uninstall(dist: Dist, newer_wheels: Path, tmp_path: Pat
     r = installer("--root", str(root), "--uninstall", "--keep-tokens", tmp=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     assert not prefix.exists() and not unit.exists() and not defaults.exists()
+    assert not os.path.lexists(wants)
     assert not (root / "etc/device-app").exists()
     assert token.read_text() == '{"refresh_token": "kept"}'
 
     r = installer("--root", str(root), "--uninstall", tmp=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     assert not (root / "var/lib/device-app").exists()
+
+
+def test_wheels_need_no_compiler(dist: Dist, tmp_path: Path) -> None:
+    # gcc and the headers only build python-evdev from source; a wheel folder brings it built.
+    r = installer("--dry-run", "--wheels", str(dist.wheels), tmp=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    line = next(x for x in r.stdout.splitlines() if "apt-get install" in x)
+    assert " libegl1" in line and " python3-venv" in line
+    assert " gcc" not in line and " python3-dev" not in line
 
 
 def test_dry_run_as_an_ordinary_user_on_any_machine(dist: Dist) -> None:

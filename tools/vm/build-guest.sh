@@ -26,11 +26,13 @@ CANARY_SECRET=demo-secret
 # - python3, python3-venv: the app's venv (bookworm: Python 3.11, like Raspberry Pi OS);
 # - libdrm2 libgbm1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri: what the pygame-ce wheel's SDL
 #   loads at run time for its KMSDRM driver (the same list deploy/install-pi.sh installs);
-# - fonts-dejavu-core: the installer's fallback font; kbd: setfont/chvt for tty1;
+# - fonts-dejavu-core, v4l-utils, ir-keytable: the rest of what install-pi.sh installs (it runs
+#   with --no-apt below: a chroot build puts the packages in first, as Pi image builds do);
+# - kbd: setfont/chvt for tty1;
 # - libpam-systemd: the unit's PAMName=login session on tty1 goes through logind.
 PACKAGES=systemd,systemd-sysv,udev,dbus,libpam-systemd,kmod,linux-image-amd64,initramfs-tools,\
 python3,python3-venv,libdrm2,libgbm1,libegl1,libegl-mesa0,libgles2,libgl1-mesa-dri,\
-fonts-dejavu-core,kbd,procps,sqlite3
+fonts-dejavu-core,v4l-utils,ir-keytable,kbd,procps,sqlite3
 
 TIMES="$WORK/build-times.json"
 declare -A SECONDS_FOR=()
@@ -57,8 +59,30 @@ need_host_tools() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# VM_KEEP_BASE=1 (for whoever iterates on the guest locally; CI has no cache to keep): the
+# debootstrap result is kept as a tar keyed by the package list and reused while that holds.
 rootfs() {
+    local base
+    base="$WORK/base-$(printf '%s %s' "$PACKAGES" "$MIRROR" | sha256sum | cut -c1-12).tar"
+    # Never rm -rf a tree with the host's /dev bound inside it (a build cut short).
+    umount_chroot
+    if grep -q " $ROOT/" /proc/mounts; then
+        echo "error: something is still mounted under $ROOT" >&2
+        return 1
+    fi
     rm -rf "$ROOT"
+    if [[ ${VM_KEEP_BASE:-0} == 1 && -f $base ]]; then
+        mkdir "$ROOT"
+        tar -C "$ROOT" -xf "$base"
+        return
+    fi
+    debootstrap_base
+    if [[ ${VM_KEEP_BASE:-0} == 1 ]]; then
+        tar -C "$ROOT" -cf "$base.part" . && mv "$base.part" "$base"
+    fi
+}
+
+debootstrap_base() {
     # minbase: only Essential + apt; --include adds what the TV needs (dependencies, no recommends).
     debootstrap --variant=minbase --include="$PACKAGES" --components=main \
         bookworm "$ROOT" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
@@ -116,58 +140,38 @@ configure_system() {
     chroot_run update-initramfs -u -k all >/dev/null 2>&1
 }
 
-# install_device_app: put device-app into the guest the way a Pi owner does.
-#
-# TEMPORARY (until deploy/install-pi.sh has its offline mode that installs from a folder of
-# wheels): this mirrors what install-pi.sh does (user, groups, venv path, config files, unit)
-# by hand. The switch is to replace the body with
-#     chroot_run /opt/device-app-src/deploy/install-pi.sh --force --wheels /wheels
-# (or whatever the offline flag ends up being called).
+# install_device_app: put device-app into the guest the way a Pi owner (or a Pi image build)
+# does: the project's own deploy/install-pi.sh, unmodified, run in the chroot with a folder of
+# wheels. --no-apt: debootstrap already installed the Debian packages it would ask for
+# (PACKAGES above). systemd is not running in a chroot: the installer sees that, enables the
+# unit offline and starts nothing.
 install_device_app() {
-    cp -r "$WHEELS" "$ROOT/wheels"
-    # install-pi.sh create_user
-    chroot_run useradd --system --user-group --home-dir /var/lib/device-app --no-create-home \
-        --shell /usr/sbin/nologin --comment "device-app service" device-app
-    chroot_run usermod -aG video,render,input device-app
-    # install-pi.sh install_app, from wheels instead of a source copy and PyPI
-    chroot_run python3 -m venv /opt/device-app/venv
-    chroot_run /opt/device-app/venv/bin/pip install -q --no-index --find-links /wheels \
-        'device-app[simulator,pi]'
-    copy_assets_next_to_package
-    chroot_run /opt/device-app/venv/bin/device-app check-board pi-hdmi-1080p >/dev/null
-    # install-pi.sh configure: the same files with the same content
-    install -d -m 0755 "$ROOT/etc/device-app"
-    printf '%s\n' '# device-app service settings (read by /etc/systemd/system/device-app.service).' \
-        '# The command line the service runs; see: /opt/device-app/venv/bin/device-app --help' \
-        'DEVICE_APP_ARGS="run --board pi-hdmi-1080p --provider /etc/device-app/provider.toml --token-store /var/lib/device-app"' \
-        > "$ROOT/etc/default/device-app"
-    printf '%s\n' '# Your authorization server. See docs/ in /opt/device-app/app for each provider.' \
-        '# provider = "keycloak"' '# issuer = "https://sso.example.com/realms/home"' \
-        '# client_id = "living-room-tv"' > "$ROOT/etc/device-app/provider.toml"
-    install -m 0644 "$SRC/deploy/device-app.service" "$ROOT/etc/systemd/system/device-app.service"
-    chroot_run systemctl enable device-app.service >/dev/null 2>&1
-    rm -rf "$ROOT/wheels"
+    rm -rf "$ROOT/tmp/device-app-deploy" "$ROOT/tmp/wheels"
+    cp -r "$SRC/deploy" "$ROOT/tmp/device-app-deploy"
+    cp -r "$WHEELS" "$ROOT/tmp/wheels"
+    chroot_run bash /tmp/device-app-deploy/install-pi.sh --wheels /tmp/wheels --force --no-apt \
+        > "$WORK/install-pi.log" 2>&1 || { cat "$WORK/install-pi.log" >&2; return 1; }
+    [[ -L $ROOT/etc/systemd/system/multi-user.target.wants/device-app.service ]] \
+        || { echo "install-pi.sh did not enable device-app.service" >&2; return 1; }
 }
 
-# TEMPORARY (until the wheel carries its fonts, themes and boards as package data): the code
-# looks them up at Path(__file__).parent.parent / "ui_assets" (and "board_configs"), which in
-# a venv is site-packages itself.
-copy_assets_next_to_package() {
-    local site
-    site=$(echo "$ROOT"/opt/device-app/venv/lib/python3*/site-packages)
-    [[ -d $site/ui_assets ]] || cp -r "$SRC/ui_assets" "$site/ui_assets"
-    [[ -d $site/board_configs ]] || cp -r "$SRC/board_configs" "$site/board_configs"
+# The test-only Python: the simulator (its Flask/Authlib extra) and python-evdev for the uinput
+# remote, in a venv of their own so that the app's venv stays exactly as the installer left it.
+install_test_venv() {
+    chroot_run python3 -m venv /opt/vm/venv
+    chroot_run /opt/vm/venv/bin/pip install -q --no-index --find-links /tmp/wheels \
+        'device-app[simulator,pi]'
+    rm -rf "$ROOT/tmp/device-app-deploy" "$ROOT/tmp/wheels"
 }
 
 # The test-only parts: the agent the host drives the guest through, the simulator unit, and
 # the scripts the scenarios run inside the guest. Nothing of device-app's own is changed here.
 install_test_parts() {
     install -d "$ROOT/opt/vm"
+    install_test_venv
     install -m 0755 "$GUEST_FILES"/*.py "$ROOT/opt/vm/"
     install -m 0644 "$GUEST_FILES"/*.service "$ROOT/etc/systemd/system/"
     chroot_run systemctl enable vm-agent.service vm-simulator.service vm-remote.service >/dev/null 2>&1
-    install -d "$ROOT/etc/systemd/system/device-app.service.d"
-    install -m 0644 "$GUEST_FILES/dropins/vm-framebuffer.conf" "$ROOT/etc/systemd/system/device-app.service.d/"
     owner_edits
 }
 
@@ -181,7 +185,7 @@ owner_edits() {
     cp "$defaults" "$defaults.installed"
     printf '%s\n' 'provider = "standard"' 'issuer = "http://127.0.0.1:8765"' \
         'client_id = "tv-confidential"' 'insecure_hosts = ["127.0.0.1"]' > "$conf"
-    printf '%s\n' 'DEVICE_APP_ARGS="run --board pi-hdmi-1080p --provider /etc/device-app/provider.toml --token-store /var/lib/device-app --events /var/lib/device-app/events.jsonl"' \
+    printf '%s\n' 'DEVICE_APP_ARGS="run --board pi-hdmi-1080p --provider /etc/device-app/provider.toml --token-store /var/lib/device-app --events /var/lib/device-app/events.jsonl --verbose"' \
         "DEVICE_APP_CLIENT_SECRET=$CANARY_SECRET" > "$defaults"
 }
 

@@ -28,12 +28,13 @@ from tv import TV
 FIRST_BOOT: list[tuple[int, str, Callable[..., dict[str, Any]]]] = [
     (1, "cold boot to the code on screen", sc.cold_boot),
     (2, "phone approves, greeting, no secrets in the journal", sc.approval),
-    (3, "remote keys (QMP keyboard + uinput IR): sign out, fresh code", sc.remote_keys),
+    (3, "remote keys (QMP keyboard + uinput IR): remove the account, fresh code", sc.remote_keys),
     (9, "systemctl stop within 2 s", sc.stop_in_time),
     (6, "SIGSTOP: the watchdog restarts the app", sc.watchdog),
     (4, "reboot with a code pending: the same code", sc.reboot_pending),
     (8, "comments-only provider file: error screen, no restart loop", sc.comments_only_provider),
-    (10, "black-frame investigation", sc.black_frame),
+    (10, "black frames: the unit as installed draws, and why", sc.black_frame),
+    (7, "KMSDRM cannot start: never ready over nothing", sc.no_display),
 ]
 
 
@@ -96,7 +97,7 @@ def sc_events() -> str:
 
 
 def first_boot(build: Path, out: Path, report: Report, only: set[int], disk: Path) -> bool:
-    """Scenarios 1-4, 6, 8-10 in one boot (and its reboot); True when signed in at the end."""
+    """Scenarios 1-4 and 6-10 in one boot (and its reboot); True when signed in at the end."""
     m = Machine(build, out, disk, tag="tv")
     tv = TV(m, out)
     state: dict[str, Any] = {}
@@ -113,9 +114,13 @@ def first_boot(build: Path, out: Path, report: Report, only: set[int], disk: Pat
             if s9:
                 s9["seconds_device_app_stop_at_shutdown"] = state["shutdown_stop_seconds"]
                 shut = state["shutdown_stop_seconds"]
-                if shut is not None and shut > sc.STOP_LIMIT_S:
+                floor = state.get("floor_seconds") or 0.0
+                if shut is not None and shut - floor > sc.STOP_LIMIT_S:
                     s9["verdict"] = "fail"
-                    s9["why"] = "device-app took %.1f s to stop at shutdown" % shut
+                    s9["why"] = "device-app took %.1f s to stop at shutdown (floor %.1f s)" % (
+                        shut,
+                        floor,
+                    )
                 report.save()
         signed_in = sign_in_again(tv, state)
         collect(tv, out)
@@ -139,18 +144,6 @@ def sign_in_again(tv: TV, state: dict[str, Any]) -> bool:
         return False
 
 
-def no_display_boot(build: Path, out: Path, report: Report) -> None:
-    m = Machine(build, out, overlay(build, out / "nodisplay.qcow2"), display=False, tag="nodisplay")
-    tv = TV(m, out)
-    m.start()
-    try:
-        attempt(report, 7, "no display: never ready over nothing", sc.no_display, tv, {})
-        (out / "journal-nodisplay.txt").write_text(tv.journal())
-    finally:
-        m.stop()
-        (out / "nodisplay.qcow2").unlink(missing_ok=True)
-
-
 def power_cuts(build: Path, out: Path, report: Report, disk: Path, rounds: int) -> None:
     """Scenario 5: boot, check the store, refresh hard, pull the plug; ``rounds`` times."""
     start = time.monotonic()
@@ -163,12 +156,10 @@ def power_cuts(build: Path, out: Path, report: Report, disk: Path, rounds: int) 
             m.start()
             try:
                 # The last round only looks (no cut after it); its boot checks the last cut.
-                cut_after = rng.uniform(2.0, 12.0) if n < rounds else 0.0
-                if n < rounds:
-                    seen.append(sc.power_cut_round(tv, cut_after))
-                else:
-                    seen.append(sc.power_cut_round(tv, 0.0))
-                seen[-1]["cut_after_s"] = round(cut_after, 1)
+                cut_after = rng.uniform(3.0, 10.0) if n < rounds else 0.0
+                found = sc.power_cut_round(tv, cut_after, before_cut=sign_in_after_loss)
+                found["cut_after_s"] = round(cut_after, 1)
+                seen.append(found)
                 print("power cut round %d: %s" % (n, seen[-1]), flush=True)
             finally:
                 m.stop()
@@ -179,17 +170,38 @@ def power_cuts(build: Path, out: Path, report: Report, disk: Path, rounds: int) 
     report.record(5, "power cuts while refreshing", result, time.monotonic() - start)
 
 
+def sign_in_after_loss(tv: TV, found: dict[str, Any]) -> None:
+    """After a lost sign-in, sign in again (a fresh code, the phone) so the next cut counts."""
+    if found["signed_in"] and found["refresh_rc"] == 0:
+        return
+    before = len(tv.events())
+    tv.sh("systemctl restart device-app", timeout=120)
+    _, code = tv.wait_event(lambda e: e.get("event") == "code", after=before, timeout=120)
+    found["signed_in_again"] = sign_in_again(tv, {"code": code})
+
+
 def power_cut_verdict(seen: list[dict[str, Any]], rounds: int) -> dict[str, Any]:
     """Pass when every boot found the store whole and answering; count lost sign-ins."""
     whole = [r["status_rc"] in (0, 8) and not r["corrupt_files"] for r in seen]
-    lost = sum(1 for r in seen[1:] if not r["signed_in"] or r["refresh_rc"] != 0)
-    ok = all(whole) and seen[0]["signed_in"]
+    # A sign-in lost after a cut that hit a refresh is the rotation race (the server rotated
+    # the refresh token, the power went before the new one was on disk); any other is a defect.
+    lost = [
+        n for n in range(1, len(seen)) if not seen[n]["signed_in"] or seen[n]["refresh_rc"] != 0
+    ]
+    race = [n for n in lost if seen[n - 1].get("cut_mid_refresh")]
+    ok = all(whole) and seen[0]["signed_in"] and len(race) == len(lost)
     return {
         "verdict": "pass" if ok else "fail",
-        "why": "" if ok else "store not whole or not signed in at the start: %s" % seen,
+        "why": ""
+        if ok
+        else "store not whole, not signed in at the start, or a sign-in lost "
+        "outside a refresh: %s" % seen,
         "power_cuts": rounds,
         "boots_with_store_whole": sum(whole),
-        "sign_ins_lost": lost,
+        "cuts_mid_refresh": sum(1 for r in seen if r.get("cut_mid_refresh")),
+        "refreshes_before_cuts": sum(r.get("refreshes_before_cut", 0) for r in seen),
+        "sign_ins_lost": len(lost),
+        "sign_ins_lost_to_rotation_race": len(race),
         "rounds": seen,
     }
 
@@ -211,8 +223,6 @@ def main() -> int:
     start = time.monotonic()
     disk = overlay(args.build, out / "tv.qcow2")
     signed_in = first_boot(args.build, out, report, only, disk)
-    if 7 in only:
-        no_display_boot(args.build, out, report)
     if 5 in only:
         if signed_in:
             power_cuts(args.build, out, report, disk, args.power_cuts)

@@ -80,3 +80,25 @@ def select_kmsdrm_card(
     env[ENV_INDEX] = str(card)
     log.info("kmsdrm: using /dev/dri/card%d (a display is connected there)", card)
     return card
+
+
+ENV_RENDERER = "SDL_FRAMEBUFFER_ACCELERATION"
+# What SDL draws the window surface through under kmsdrm. Left unset, SDL takes its first
+# hardware renderer, desktop "opengl" (over EGL/GBM), whose frames reached a virtio-gpu screen
+# all black while the app reported ready (docs/vm.md, scenario 10). OpenGL ES 2 is the API
+# SDL's KMSDRM back end and a Pi's vc4/v3d Mesa drivers are built around, and it drew there.
+KMSDRM_RENDERER = "opengles2"
+
+
+def select_framebuffer_renderer(environ: MutableMapping[str, str] | None = None) -> str:
+    """Set ``SDL_FRAMEBUFFER_ACCELERATION`` to ``opengles2`` unless the user already set it.
+
+    Returns the value in effect. Must run before the window is created.
+    """
+    env = os.environ if environ is None else environ
+    value = env.get(ENV_RENDERER, "").strip()
+    if value:
+        log.info("kmsdrm: %s=%s, as set in the environment", ENV_RENDERER, value)
+        return value
+    env[ENV_RENDERER] = KMSDRM_RENDERER
+    return KMSDRM_RENDERER

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pygame
 
 from device_app.hardware.boards import OFFSCREEN_DRIVERS, Board, needs_real_screen
 from device_app.hardware.display.base import Display, DisplayError, new_panel, start_video
-from device_app.hardware.display.drm import select_kmsdrm_card
+from device_app.hardware.display.drm import (
+    ENV_RENDERER,
+    select_framebuffer_renderer,
+    select_kmsdrm_card,
+)
 from device_app.hardware.display.rotation import panel_size
+from device_app.hardware.display.sdl_renderer import window_renderer
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +37,7 @@ class WindowDisplay(Display):
             drivers = [d for d in drivers if d not in OFFSCREEN_DRIVERS]
         if "kmsdrm" in drivers:
             select_kmsdrm_card(sysfs_root, board.drm_connectors)
+            select_framebuffer_renderer()
         flags = pygame.FULLSCREEN if full_screen else 0
         psize = panel_size(board.size, board.rotation)
         try:
@@ -44,7 +51,9 @@ class WindowDisplay(Display):
             log.warning(
                 "board %s: no display found; drawing off-screen (nothing is shown)", board.name
             )
-        if self.driver in ("kmsdrm", "offscreen", "dummy") or board.kiosk.enabled:
+        if self.driver.lower() == "kmsdrm":
+            _log_renderer()
+        if self.driver.lower() in ("kmsdrm", "offscreen", "dummy") or board.kiosk.enabled:
             # Air-mice make kmsdrm draw a pointer in the middle of the TV (design-notes §6).
             pygame.mouse.set_visible(False)
         if board.rotation:
@@ -59,6 +68,22 @@ class WindowDisplay(Display):
             pygame.display.flip()
         elif changed:
             pygame.display.update(changed)
+
+
+def _log_renderer() -> None:
+    """Say in the log which renderer SDL chose for the window surface (it may fall back)."""
+    try:
+        from pygame._sdl2.video import Window
+
+        used = window_renderer(Window.from_display_module().id)
+    except (ImportError, pygame.error):
+        used = None
+    log.info(
+        "kmsdrm: SDL draws the screen through %s (%s=%s)",
+        "its %s renderer" % used if used else "the driver's own framebuffer (no renderer)",
+        ENV_RENDERER,
+        os.environ.get(ENV_RENDERER) or "(unset)",
+    )
 
 
 class OffscreenDisplay(Display):

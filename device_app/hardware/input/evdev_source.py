@@ -135,6 +135,9 @@ class EvdevSource(ThreadedSource):
         self._last_press: dict[int, float] = {}  # key code -> time of the last accepted press
         self._said: set[str] = set()  # log-once keys
         self._next_scan = 0.0
+        # A pipe stop() writes to, so that the reader's select() returns at once: a stop
+        # (systemctl stop, shutdown) does not wait out the poll timeout.
+        self._wake: tuple[int, int] | None = None
         ThreadedSource.__init__(self)
 
     # -- logging once ---------------------------------------------------------------------
@@ -303,12 +306,13 @@ class EvdevSource(ThreadedSource):
         if not fds:
             self._stop.wait(timeout)
             return 0
+        wake = [self._wake[0]] if self._wake is not None else []
         try:
-            ready, _, _ = select.select(list(fds), [], [], timeout)
+            ready, _, _ = select.select([*fds, *wake], [], [], timeout)
         except (OSError, ValueError):
             # One fd went bad between listing and select: read each to find which.
             ready = list(fds)
-        return sum(self.read_device(fds[fd]) for fd in ready)
+        return sum(self.read_device(fds[fd]) for fd in ready if fd in fds)
 
     # -- thread ---------------------------------------------------------------------------
     def run(self) -> None:
@@ -320,9 +324,22 @@ class EvdevSource(ThreadedSource):
                 log.exception("evdev: reader error; retrying")
                 self._stop.wait(1.0)
 
+    def start(self) -> None:
+        """Read in a daemon thread until :meth:`stop`."""
+        self._wake = os.pipe()
+        ThreadedSource.start(self)
+
     def stop(self, timeout: float = 2.0) -> None:
-        """Stop the thread and close every device."""
+        """Stop the thread (at once, even inside its wait for input) and close every device."""
+        self._stop.set()
+        wake = self._wake
+        if wake is not None:
+            os.write(wake[1], b"\0")
         ThreadedSource.stop(self, timeout)
+        if wake is not None:
+            self._wake = None
+            os.close(wake[0])
+            os.close(wake[1])
         for path in list(self.open):
             dev = self.open.pop(path)
             try:

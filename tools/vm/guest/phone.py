@@ -1,4 +1,4 @@
-#!/opt/device-app/venv/bin/python
+#!/opt/vm/venv/bin/python
 """Test-only: the simulated phone. phone.py URI USER_CODE [approve|deny]
 
 Opens the simulator's verification page on the guest's loopback, signs in as alice and
@@ -7,7 +7,7 @@ presses Allow (or Deny), through the real forms.
 
 import sys
 
-from simulator.phone import approve
+from device_app_simulator.phone import approve
 
 uri, code = sys.argv[1], sys.argv[2]
 decision = sys.argv[3] if len(sys.argv) > 3 else "approve"

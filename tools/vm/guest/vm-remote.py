@@ -1,4 +1,4 @@
-#!/opt/device-app/venv/bin/python
+#!/opt/vm/venv/bin/python
 """Test-only: an IR remote receiver made with uinput, present from boot like a gpio-ir one.
 
 Key names written to the FIFO /run/vm-remote (one per line, e.g. KEY_OK, KEY_EXIT, KEY_RED)
