@@ -17,6 +17,7 @@ as a child process, and reads
 Usage (Linux only; /proc):
 
     .venv/bin/python benchmarks/bench_screen.py              # off-screen (SDL dummy driver)
+    .venv/bin/python benchmarks/bench_screen.py --locale ja  # the same with the CJK font
     xvfb-run -a .venv/bin/python benchmarks/bench_screen.py --board desktop   # X11 window
 """
 
@@ -91,6 +92,11 @@ def main() -> int:
         default=600,
         help="the simulator's polling interval (long: measure the screen only)",
     )
+    ap.add_argument(
+        "--locale",
+        default="",
+        help="the screen's language (ja: with the Japanese font loaded; default: the board's)",
+    )
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON line")
     args = ap.parse_args()
 
@@ -124,6 +130,8 @@ def main() -> int:
             "--exit-after",
             str(args.wait + 60),
         ]
+        if args.locale:
+            cmd += ["--locale", args.locale]
         env = dict(os.environ, SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1")
         t0 = time.monotonic()
         child = subprocess.Popen(
@@ -169,6 +177,7 @@ def main() -> int:
         frames = sum(1 for e in read_events(events) if e.get("event") == "screen")
         result = {
             "board": Path(board).stem,
+            "locale": args.locale or "(board)",
             "startup_to_first_frame_s": round(first_screen, 3),
             "startup_to_activation_s": round(startup, 3),
             "user_code_len": len(str(code.get("user_code", ""))),

@@ -46,8 +46,8 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         )
     language = args.locale or None
     if language is not None:
-        language = i18n.choose_language(language, environ={})
-        if language != args.locale.split("_")[0].lower():
+        language = i18n.find_language(language)
+        if not language:
             return _fail(
                 "no translation for %r (available: %s)"
                 % (args.locale, ", ".join(sorted({"en", *i18n.available_languages()}))),
@@ -94,11 +94,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
         events.write({"event": "start", "board": board.name, "pid": os.getpid()})
     session = _session_or_settings_screen(args, board)
+    from device_app.engine.locations import tv_settings_dir
     from device_app.tv.app import App
 
     try:
         app = App(
-            board, session, events=events, theme=args.theme or None, language=args.locale or None
+            board,
+            session,
+            events=events,
+            theme=args.theme or None,
+            language=args.locale or None,
+            settings_dir=tv_settings_dir(),
         )
     except themes.ThemeError as e:
         return _fail(str(e), EXIT_CONFIGURATION)

@@ -57,6 +57,12 @@ def default_token_store(environ: Mapping[str, str] | None = None) -> Path:
     return current
 
 
+def tv_settings_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """What a person set with the remote (the language): state, but not tokens, so beside
+    the token store's folder rather than in it: ``$XDG_STATE_HOME/device-app-tv``."""
+    return state_home(environ) / (APP_FOLDER + "-tv")
+
+
 def discovery_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     """The folder of cached discovery documents."""
     return cache_home(environ) / APP_FOLDER / "discovery"

@@ -10,18 +10,21 @@ that other pygame programs embed.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 import pygame
 
+from device_app.core.errors import ConfigurationError
 from device_app.hardware.boards import Board
 from device_app.hardware.display import open_display, x11
 from device_app.hardware.input.keyboard import KeyboardSource
 from device_app.hardware.systemd_notify import Notifier
-from device_app.tv import stop_signals
+from device_app.tv import settings_file, stop_signals
 from device_app.tv.eventlog import EventLog
 from device_app.tv.inbox import Inbox
 from device_app.tv.input_hub import InputHub
@@ -34,6 +37,8 @@ from device_app.ui.component import ActivationScreen
 from device_app.ui.controller import Command, Controller, KioskSettings
 from device_app.ui.messages import Action
 from device_app.ui.render import Insets, Renderer
+
+log = logging.getLogger(__name__)
 
 IDLE_WAIT = 3600.0  # s to sleep when nothing is scheduled (only input can change the screen)
 WAKE_LATE = 0.002  # s past a scheduled change, so the countdown has ticked when we draw
@@ -67,16 +72,15 @@ class App:
         clock: Callable[[], float] = time.monotonic,
         display: DisplayLike | None = None,
         offscreen: bool = False,
+        settings_dir: Path | None = None,
     ) -> None:
         self.board = board
         self.session = session
         self.events = events
         self.clock = clock
-        self.language = (
-            i18n.choose_language(language, environ={})
-            if language
-            else i18n.choose_language(board.locale)
-        )
+        # Where the language chosen with the remote is kept (None: it is not kept).
+        self.settings_dir = settings_dir
+        self.language = self._first_language(language)
         k, safe = board.kiosk, board.safe_area
         self.screen = ActivationScreen(
             board.size,
@@ -105,6 +109,25 @@ class App:
         self._notifier: Notifier | None = None
         self._shown = ""
         self.frames = 0
+
+    def _first_language(self, flag: str | None) -> str:
+        """The command line's language, else the one chosen with the remote last time,
+        else the board's, else the system's."""
+        if flag:
+            return i18n.choose_language(flag, environ={})
+        saved = settings_file.load(self.settings_dir) if self.settings_dir else {}
+        chosen = i18n.find_language(str(saved.get("language", "")))
+        return chosen or i18n.choose_language(self.board.locale)
+
+    def _set_language(self, language: str) -> None:
+        """The remote chose ``language`` (already on screen): speak it and keep it."""
+        self.language = language
+        self.speaker.language = language
+        if self.settings_dir is not None:
+            try:
+                settings_file.save(self.settings_dir, language=language)
+            except (OSError, ConfigurationError) as e:
+                log.warning("cannot keep the language in %s: %s", self.settings_dir, e)
 
     @property
     def controller(self) -> Controller:
@@ -184,6 +207,9 @@ class App:
     def _run_command(self, cmd: Command) -> None:
         if cmd.name == "speak" and len(cmd.args) == 2:
             self.speaker.say(spoken_text(cmd.args[0], cmd.args[1], self.screen.tr))
+            return
+        if cmd.name == "set_language" and cmd.args:
+            self._set_language(cmd.args[0])
             return
         handler = self._handlers.get(cmd.name)
         if handler is not None:

@@ -58,7 +58,11 @@ SAMPLE_ELAPSED = 318.0  # the sample countdown shows 9:42, as in design-notes §
 
 
 def sample_controller(
-    screen: str, board: Board, device_name: str | None = None, code: dict[str, object] | None = None
+    screen: str,
+    board: Board,
+    device_name: str | None = None,
+    code: dict[str, object] | None = None,
+    language: str = i18n.DEFAULT_LANGUAGE,
 ) -> ctl.Controller:
     """A controller driven, through its public inputs, to ``screen`` with sample data."""
     if screen not in SAMPLES:
@@ -67,7 +71,12 @@ def sample_controller(
     c = ctl.Controller(
         device_name or board.device_name,
         ctl.KioskSettings(k.enabled, k.sign_out_after, k.renew_expired_code, k.retry_backoff_max),
+        # A kiosk has no language screen: the sample shows it as a home TV would.
+        i18n.selectable_languages(),
+        language,
     )
+    if screen == vm.LANGUAGE:
+        c.kiosk = ctl.KioskSettings()
     t = SAMPLE_NOW
     if screen in ACCOUNT_SAMPLES or screen == vm.CONFIRM_REMOVE:
         c.on_accounts(ACCOUNT_SAMPLES.get(screen, SAMPLE_ACCOUNTS), "ada", MAX_ACCOUNTS, t)
@@ -122,6 +131,9 @@ def sample_controller(
     c.on_action("home", t)
     if screen == vm.CONFIRM_SIGN_OUT:
         c.on_action("select", t)
+    elif screen == vm.LANGUAGE:
+        c.on_action("left" if i18n.is_rtl(language) else "right", t)  # to "Language"
+        c.on_action("select", t)
     return c
 
 
@@ -129,7 +141,7 @@ def render_sample(
     surface: pygame.Surface, board: Board, screen: str, language: str, theme: str | None = None
 ) -> Renderer:
     """Draw ``screen`` with sample data on ``surface``; returns the renderer (its layout)."""
-    c = sample_controller(screen, board)
+    c = sample_controller(screen, board, language=language)
     r = Renderer(
         surface,
         themes.load_theme(theme or board.theme),

@@ -19,6 +19,8 @@ from device_app.ui.i18n import N_, Translator
 log = logging.getLogger(__name__)
 
 ESPEAK = "espeak-ng"
+# espeak-ng's voice for each catalogue whose name is not already one (espeak-ng --voices).
+VOICES = {"pt_BR": "pt-br"}
 WORDS_PER_MINUTE = 120  # slower than espeak-ng's default 175: letters must be caught one by one
 
 PUNCTUATION = {
@@ -42,6 +44,11 @@ def spoken_text(code: str, uri: str, tr: Translator) -> str:
     uri_part = ", ".join(text.spell(shown, names))
     code_part = ", ".join(text.spell(code, names))
     return tr("Go to: {address}. Then enter the code: {code}.", address=uri_part, code=code_part)
+
+
+def voice(language: str) -> str:
+    """The espeak-ng voice that speaks ``language``."""
+    return VOICES.get(language, language)
 
 
 class Speaker:
@@ -72,7 +79,7 @@ class Speaker:
             # Text goes through stdin, never argv: a server string starting with "-" must
             # not become an option.
             proc = self._popen(
-                [exe, "-v", self.language, "-s", str(WORDS_PER_MINUTE), "--stdin"],
+                [exe, "-v", voice(self.language), "-s", str(WORDS_PER_MINUTE), "--stdin"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

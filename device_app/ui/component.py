@@ -53,7 +53,7 @@ class ActivationScreen:
         )
         self.tr = i18n.translator(self.language)
         self.insets = insets
-        self.controller = Controller(device_name, kiosk)
+        self.controller = Controller(device_name, kiosk, i18n.selectable_languages(), self.language)
         self.renderer: Renderer | None = None
         self._fonts: Fonts | None = None
         self._target: tuple[pygame.Surface, tuple[int, int], pygame.Surface] | None = None
@@ -126,8 +126,21 @@ class ActivationScreen:
     # -- outputs -----------------------------------------------------------------------------
 
     def commands(self) -> list[Command]:
-        """The work the host must do (oldest first): login, cancel, userinfo, logout, speak."""
-        return self.controller.take_commands()
+        """The work the host must do (oldest first): login, cancel, userinfo, logout, speak,
+        set_language (already shown when the host gets it; the host may keep the choice)."""
+        out = self.controller.take_commands()
+        for command in out:
+            if command.name == "set_language" and command.args:
+                self.set_language(command.args[0])
+        return out
+
+    def set_language(self, language: str) -> None:
+        """Show the screens in ``language`` (a catalogue's name) from the next draw on."""
+        self.language = language
+        self.tr = i18n.translator(language)
+        self.controller.language = language
+        if self.renderer is not None:
+            self.renderer.set_translator(self.tr)
 
     @property
     def screen(self) -> str:

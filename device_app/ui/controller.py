@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from device_app.core import events, outcomes
-from device_app.ui import text
+from device_app.ui import i18n, text
 from device_app.ui import viewmodel as vm
 
 GREETING_SECONDS = 3.0  # "You're signed in" stays up 2-3 s before home (design-notes §5)
@@ -35,11 +35,12 @@ LOCAL_EXPIRY_GRACE = 2.0  # the flow reports expiry itself; this only catches a 
 
 TERMINAL = ("authorized", "denied", "expired", "error")
 AWAY_SCREENS = (vm.EXPIRED, vm.DENIED, vm.ERROR)  # BACK there returns to Home (accounts on)
+_MIRRORED = {"left": "right", "right": "left"}
 
 
 @dataclass(frozen=True)
 class Command:
-    """Something the app must do: login, cancel, userinfo, logout, speak, quit."""
+    """Something the app must do: login, cancel, userinfo, logout, speak, set_language."""
 
     name: str
     gen: int = 0
@@ -59,9 +60,18 @@ class KioskSettings:
 class Controller:
     """The screen state machine. Drive it with named actions and a fake clock in tests."""
 
-    def __init__(self, device_name: str, kiosk: KioskSettings | None = None) -> None:
+    def __init__(
+        self,
+        device_name: str,
+        kiosk: KioskSettings | None = None,
+        languages: tuple[str, ...] = (),
+        language: str = "",
+    ) -> None:
         self.device_name = device_name
         self.kiosk = kiosk or KioskSettings()
+        # The languages the settings screen offers (none: no Language button on Home).
+        self.languages = languages if len(languages) > 1 else ()
+        self.language = language
         self.state = vm.ScreenState()
         self.gen = 0
         self._busy = ""  # the asynchronous command in flight: login, userinfo, logout, ""
@@ -268,11 +278,14 @@ class Controller:
         else:
             self._set_auto(now + GREETING_SECONDS, "home")
 
-    def _go_home(self, now: float) -> None:
+    def _go_home(self, now: float, focus: int = 0) -> None:
         if self.accounts_on:
-            self._accounts_home()
+            self._accounts_home(on_button="language" if focus else "")
             return
-        self._show(vm.HOME, ("sign_out",))
+        buttons: tuple[str, ...] = ("sign_out",)
+        if self.languages and not self.kiosk.enabled:
+            buttons = ("sign_out", "language")
+        self._show(vm.HOME, buttons, focus=min(focus, len(buttons) - 1))
         if self.kiosk.enabled:
             self._set_auto(now + self.kiosk.sign_out_after, "sign_out")
 
@@ -349,6 +362,8 @@ class Controller:
     def on_action(self, action: str, now: float) -> None:
         """A remote/keyboard action (see device_app.hardware.input.actions)."""
         s = self.state
+        if i18n.is_rtl(self.language) and action in _MIRRORED:
+            action = _MIRRORED[action]  # buttons run right to left: "right" goes to the next
         if s.screen == vm.HOME and self.accounts_on and self._home_action(action):
             return
         if action == "info":
@@ -383,6 +398,12 @@ class Controller:
             self._go_home(now)
         elif s.screen == vm.HOME and button == "sign_out":
             self._show(vm.CONFIRM_SIGN_OUT, ("cancel", "sign_out"))
+        elif s.screen == vm.HOME and button == "language":
+            self._choose_language()
+        elif s.screen == vm.LANGUAGE:
+            self.language = button
+            self._commands.append(Command("set_language", self.gen, (button,)))
+            self._go_home(now, focus=1)
         elif s.screen == vm.CONFIRM_SIGN_OUT:
             if button == "sign_out":
                 self._sign_out()
@@ -394,10 +415,17 @@ class Controller:
             else:
                 self._go_home(now)
 
+    def _choose_language(self) -> None:
+        """The language screen, its focus on the language shown now."""
+        current = self.languages.index(self.language) if self.language in self.languages else 0
+        self._show(vm.LANGUAGE, self.languages, focus=current)
+
     def _back(self, now: float) -> None:
         s = self.state
         if s.screen in (vm.CONFIRM_SIGN_OUT, vm.CONFIRM_REMOVE):
             self._go_home(now)
+        elif s.screen == vm.LANGUAGE:
+            self._go_home(now, focus=1)
         elif self._can_return() and s.screen in vm.CODE_SCREENS + AWAY_SCREENS:
             # An added (or renewed) account's sign-in given up: back to the current account.
             self._cancel_login()
@@ -446,6 +474,8 @@ class Controller:
         buttons: tuple[str, ...] = ("add_account", "remove")
         if current is not None and current.needs_sign_in:
             buttons = ("sign_in", *buttons)
+        if self.languages:
+            buttons = (*buttons, "language")
         self._show(vm.HOME, buttons)
         s.disabled = ("add_account",) if len(s.accounts) >= s.account_limit else ()
         ids = [r.id for r in s.accounts]
@@ -482,6 +512,8 @@ class Controller:
                 self._new_code(vm.WHY_CODE)
             elif button == "remove":
                 self._show(vm.CONFIRM_REMOVE, ("cancel", "remove"))
+            elif button == "language":
+                self._choose_language()
         elif action in ("menu", "red"):
             self._show(vm.CONFIRM_REMOVE, ("cancel", "remove"))
         else:

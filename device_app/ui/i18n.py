@@ -13,6 +13,20 @@ from device_app.assets import LOCALE_DIR
 DOMAIN = "device_app"
 DEFAULT_LANGUAGE = "en"
 
+# Each language named in itself, as the language screen lists it (never translated: a
+# person who cannot read the current language must still find their own).
+LANGUAGE_NAMES = {
+    "ar": "العربية",
+    "de": "Deutsch",
+    "en": "English",
+    "es": "Español",
+    "fr": "Français",
+    "it": "Italiano",
+    "ja": "日本語",
+    "pt_BR": "Português (Brasil)",
+}
+RTL_LANGUAGES = frozenset({"ar"})  # written right to left: screens are mirrored
+
 
 def available_languages() -> list[str]:
     """Languages with a compiled catalogue, sorted."""
@@ -21,17 +35,42 @@ def available_languages() -> list[str]:
     return sorted(d.name for d in LOCALE_DIR.iterdir() if _catalogue(d.name).is_file())
 
 
+def selectable_languages() -> tuple[str, ...]:
+    """The languages the language screen offers, in the order of their own names."""
+    have = set(available_languages()) | {DEFAULT_LANGUAGE}
+    return tuple(sorted(have, key=lambda lang: LANGUAGE_NAMES.get(lang, lang)))
+
+
 def _catalogue(language: str) -> Traversable:
     """The compiled catalogue of a language (which may not exist)."""
     return LOCALE_DIR / language / "LC_MESSAGES" / (DOMAIN + ".mo")
 
 
-def _lang_of(tag: str) -> str:
-    """'it_IT.UTF-8@euro' -> 'it'; 'C' / 'POSIX' -> ''."""
-    base = tag.split(".")[0].split("@")[0].strip()
+def _match(tag: str, have: set[str]) -> str:
+    """The catalogue for a locale tag: 'pt_BR.UTF-8' -> 'pt_BR', 'it_IT@euro' -> 'it',
+    'pt' -> 'pt_BR' (the only Portuguese there is); 'C' / 'POSIX' / unknown -> ''."""
+    base = tag.split(".")[0].split("@")[0].strip().replace("-", "_")
     if base in ("", "C", "POSIX"):
         return ""
-    return base.split("_")[0].split("-")[0].lower()
+    lang, _, region = base.partition("_")
+    lang = lang.lower()
+    exact = lang + "_" + region.upper() if region else lang
+    if exact in have:
+        return exact
+    if lang in have:
+        return lang
+    regional = sorted(h for h in have if h.split("_")[0] == lang)
+    return regional[0] if regional else ""
+
+
+def find_language(tag: str) -> str:
+    """The language with a catalogue for a locale tag ("" when there is none)."""
+    return _match(tag, set(available_languages()) | {DEFAULT_LANGUAGE})
+
+
+def is_rtl(language: str) -> bool:
+    """True for a language written right to left."""
+    return language in RTL_LANGUAGES
 
 
 def choose_language(board_locale: str, environ: Mapping[str, str] | None = None) -> str:
@@ -48,8 +87,8 @@ def choose_language(board_locale: str, environ: Mapping[str, str] | None = None)
             # LANGUAGE may be a colon-separated priority list (gettext(3)).
             candidates.extend(value.split(":") if var == "LANGUAGE" else [value])
     for tag in candidates:
-        lang = _lang_of(tag)
-        if lang in have:
+        lang = _match(tag, have)
+        if lang:
             return lang
     return DEFAULT_LANGUAGE
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from device_app.ui import screens as sc
+from device_app.ui import scripts
 from device_app.ui.screens import Composition, Element
 
 Rect = tuple[int, int, int, int]  # x, y, w, h
@@ -31,6 +32,7 @@ PREF = {
     sc.STATUS: 0.036,
     sc.FOOTER: 0.030,
     sc.BUTTON: 0.040,
+    sc.OPTION: 0.040,
     sc.HEADING: 0.058,
     sc.STEP: 0.038,
     sc.URI: 0.054,
@@ -46,6 +48,7 @@ MAX_LINES = {
     sc.STATUS: 1,
     sc.FOOTER: 2,
     sc.BUTTON: 1,
+    sc.OPTION: 1,
     sc.HEADING: 2,
     sc.STEP: 2,
     sc.URI: 3,
@@ -84,7 +87,7 @@ class Box:
     size: int
     lines: tuple[str, ...]
     colour: str
-    align: str = "left"  # left | center
+    align: str = "left"  # left | center | right
     focused: bool = False
     dynamic: bool = False
     template_size: int = 0  # the size the box was fitted for (dynamic text may shrink)
@@ -102,6 +105,7 @@ class Layout:
     ppm: int = 0
     mode: str = ""
     problems: tuple[str, ...] = field(default=())
+    logo: Rect | None = None  # the theme's logo, above everything else
 
     def box(self, name: str) -> Box | None:
         """The box called ``name``, if placed."""
@@ -125,38 +129,73 @@ def safe_rect(
 # -- text fitting ---------------------------------------------------------------------------
 
 _URI_TOKENS = re.compile(r"[^/?&=.#-]*[/?&=.#-]?")
+# Japanese line breaking (JIS X 4051 "kinsoku"): a line never starts with closing
+# punctuation, an iteration or prolonged-sound mark or a small kana, nor ends with an
+# opening bracket. Elsewhere a line may break between any two Japanese characters.
+_NO_START = frozenset(
+    "、。，．・：；？！ー…‥」』）〕］｝〉》"  # closing punctuation, prolonged sound
+    "ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々ゝゞヽヾ"  # small kana, iteration marks
+)
+_NO_END = frozenset("「『（〔［｛〈《")
 
 
-def _tokens(text: str, kind: str) -> tuple[list[str], str]:
+def _breakable(before: str, after: str) -> bool:
+    """May a line break between these two characters (neither a space)?"""
+    if after in _NO_START or before in _NO_END:
+        return False
+    return scripts.script_of(before) == scripts.CJK or scripts.script_of(after) == scripts.CJK
+
+
+def pieces(text: str, kind: str) -> list[str]:
+    """``text`` cut where a line may break; joined back they give ``text`` again.
+
+    A URI breaks after its punctuation; other text after a space (which then starts the
+    next piece and is dropped at the start of a line) or between Japanese characters.
+    """
     if kind == sc.URI:
-        return [t for t in _URI_TOKENS.findall(text) if t], ""
-    return text.split(" "), " "
+        return [t for t in _URI_TOKENS.findall(text) if t]
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        prev = text[i - 1] if i else ""
+        if out and (
+            (prev == " " and ch != " ") or (" " not in (prev, ch) and _breakable(prev, ch))
+        ):
+            out.append(ch)
+        elif out:
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
 
 
-def wrap(m: Measurer, font: str, size: int, text: str, width: int, kind: str) -> list[str]:
-    """Greedy line breaking; a token wider than the line is broken between characters."""
-    tokens, joiner = _tokens(text, kind)
+def wrap(
+    m: Measurer, font: str, size: int, text: str, width: int, kind: str, split: bool = True
+) -> list[str] | None:
+    """Greedy line breaking. A piece wider than the line is broken between characters when
+    ``split`` (a URI always may); else the text does not fit at this size: None."""
     lines: list[str] = []
     cur = ""
-    for tok in tokens:
-        cand = tok if not cur else cur + joiner + tok
-        if m.width(font, size, cand) <= width:
+    for piece in pieces(text, kind):
+        cand = cur + piece
+        if m.width(font, size, cand.rstrip()) <= width:
             cur = cand
             continue
-        if cur:
-            lines.append(cur)
-            cur = ""
-        if m.width(font, size, tok) <= width:
-            cur = tok
+        if cur.strip():
+            lines.append(cur.rstrip())
+        cur = piece.lstrip()
+        if m.width(font, size, cur) <= width:
             continue
-        for ch in tok:
+        if not split and kind != sc.URI:
+            return None
+        chars, cur = cur, ""
+        for ch in chars:
             if not cur or m.width(font, size, cur + ch) <= width:
                 cur += ch
             else:
                 lines.append(cur)
                 cur = ch
-    if cur or not lines:
-        lines.append(cur)
+    if cur.strip() or not lines:
+        lines.append(cur.rstrip())
     return lines
 
 
@@ -176,24 +215,28 @@ def fit(
     """The largest size in [floor, pref] at which ``text`` wraps into ``max_lines`` lines.
 
     Returns (size, lines, ok); when even the floor is too big, the last line is ellipsized
-    and ok is False. A URI keeps to one line while it can stay at 3/4 of its size.
+    and ok is False (so too when a word had to be broken). A URI keeps to one line while it
+    can stay at 3/4 of its size.
     """
     pref = max(pref, floor)
     if kind == sc.URI and max_lines > 1:
         size = pref
         while size >= max(floor, int(pref * 0.75)):
             lines = wrap(m, font, size, text, width, kind)
-            if len(lines) == 1:
+            if lines is not None and len(lines) == 1:
                 return size, lines, True
             size -= max(1, size // 16)
     size = pref
     while True:
-        lines = wrap(m, font, size, text, width, kind)
-        if len(lines) <= max_lines:
-            return size, lines, True
+        fitted = wrap(m, font, size, text, width, kind, split=False)  # words kept whole
+        if fitted is not None and len(fitted) <= max_lines:
+            return size, fitted, True
         if size <= floor:
             break
         size = max(floor, size - max(1, size // 16))
+    lines = wrap(m, font, size, text, width, kind) or [text]
+    if len(lines) <= max_lines:  # only by breaking a word: shown whole, reported
+        return size, lines, False
     kept = lines[: max_lines - 1]
     rest = (" " if kind != sc.URI else "").join(lines[max_lines - 1 :])
     kept.append(ellipsize(m, font, size, rest, width))
@@ -268,6 +311,7 @@ GAP_BEFORE = {
     sc.BODY: 0.7,
     sc.HINT: 0.7,
     sc.DETAIL: 0.3,
+    sc.OPTION: 0.25,
 }
 
 
@@ -349,11 +393,27 @@ def _place_buttons(
     return boxes
 
 
+def _narrow_options(boxes: list[Box], fitted: list[_Fitted], sx: int, sw: int) -> list[Box]:
+    """Options as wide as the widest of them (plus a margin), so the focus bar is too."""
+    options = [f for f in fitted if f.el.kind == sc.OPTION]
+    if not options:
+        return boxes
+    opt_w = min(sw, max(f.width + 2 * max(4, f.size) for f in options))
+    return [
+        replace(b, rect=(sx + (sw - opt_w) // 2, b.rect[1], opt_w, b.rect[3]))
+        if b.kind == sc.OPTION
+        else b
+        for b in boxes
+    ]
+
+
 def layout_message(comp: Composition, m: Measurer, w: int, h: int, safe: Rect) -> Layout:
     """Title, paragraphs, details and a row of buttons, centred; status and footer at the bottom."""
     sx, sy, sw, sh = safe
     floor = max(ABS_FLOOR, round(h * FLOOR_FRACTION))
-    main = [e for e in comp.elements if e.kind in (sc.TITLE, sc.BODY, sc.HINT, sc.DETAIL)]
+    main = [
+        e for e in comp.elements if e.kind in (sc.TITLE, sc.BODY, sc.HINT, sc.DETAIL, sc.OPTION)
+    ]
     buttons = [e for e in comp.elements if e.kind == sc.BUTTON]
     bottom = [e for e in comp.elements if e.kind in (sc.STATUS, sc.FOOTER)]
     labels = [b.text for b in buttons]
@@ -369,7 +429,7 @@ def layout_message(comp: Composition, m: Measurer, w: int, h: int, safe: Rect) -
     if buttons:
         block += bh + (_gap(bsize) * 2 if fm else 0)
     placed, y = _place_lines(fm, sx, sy + max(0, (bottom_top - sy - block) // 2), sw, "center")
-    boxes += placed
+    boxes += _narrow_options(placed, fm, sx, sw)
     if buttons:
         y += _gap(bsize) * 2 if fm else 0
         boxes += _place_buttons(m, buttons, bsize, sx, y, sw)
@@ -619,13 +679,67 @@ def layout_activation(
     return forced
 
 
+# The operator's logo: a band at the top of the safe area, at most this share of its height
+# (about 87 px at 1080p: a mark that says whose TV this is, not a banner) and of its width.
+LOGO_HEIGHT_SHARE = 0.09
+LOGO_WIDTH_SHARE = 0.4
+LOGO_MIN_HEIGHT = 8
+
+
+def logo_rect(safe: Rect, logo_size: tuple[int, int]) -> tuple[Rect, Rect]:
+    """Where a logo of ``logo_size`` (its own pixels: only the aspect counts) goes, and the
+    safe area left below it for the screen."""
+    sx, sy, sw, sh = safe
+    iw, ih = max(1, logo_size[0]), max(1, logo_size[1])
+    lh = max(LOGO_MIN_HEIGHT, round(sh * LOGO_HEIGHT_SHARE))
+    lw = min(round(iw * lh / ih), round(sw * LOGO_WIDTH_SHARE))
+    lh = max(1, round(ih * lw / iw))
+    gap = max(4, round(sh * 0.025))
+    return (sx, sy, lw, lh), (sx, sy + lh + gap, sw, sh - lh - gap)
+
+
 def layout_screen(
-    comp: Composition, m: Measurer, w: int, h: int, safe: Rect, qr_modules: int = 0
+    comp: Composition,
+    m: Measurer,
+    w: int,
+    h: int,
+    safe: Rect,
+    qr_modules: int = 0,
+    logo_size: tuple[int, int] | None = None,
 ) -> Layout:
-    """The layout for a composition (activation or message)."""
+    """The layout for a composition (activation or message), below the logo if there is one."""
+    logo = None
+    area = safe
+    if logo_size is not None:
+        logo, area = logo_rect(safe, logo_size)
     if comp.layout == "activation":
-        return layout_activation(comp, m, w, h, safe, qr_modules)
-    return layout_message(comp, m, w, h, safe)
+        lo = layout_activation(comp, m, w, h, area, qr_modules)
+    else:
+        lo = layout_message(comp, m, w, h, area)
+    return replace(lo, safe=safe, logo=logo) if logo is not None else lo
+
+
+# What reads left to right whatever the language: the code and the address, exactly as sent.
+LEFT_TO_RIGHT = (sc.CODE, sc.URI)
+_FLIP_ALIGN = {"left": "right", "right": "left", "center": "center"}
+
+
+def mirrored(lo: Layout) -> Layout:
+    """The layout for a right-to-left language: every box and the QR reflected across the
+    safe area, left-aligned text aligned right (where a right-to-left line starts; the code
+    and the address too, though their characters still run left to right)."""
+    sx, _sy, sw, _sh = lo.safe
+
+    def flip(r: Rect) -> Rect:
+        return (2 * sx + sw - r[0] - r[2], r[1], r[2], r[3])
+
+    boxes = tuple(replace(b, rect=flip(b.rect), align=_FLIP_ALIGN[b.align]) for b in lo.boxes)
+    return replace(
+        lo,
+        boxes=boxes,
+        qr=flip(lo.qr) if lo.qr is not None else None,
+        logo=flip(lo.logo) if lo.logo is not None else None,
+    )
 
 
 def overlaps(a: Rect, b: Rect) -> bool:

@@ -16,8 +16,8 @@ import pygame
 from device_app.ui import layout as lay
 from device_app.ui import qr
 from device_app.ui import screens as sc
-from device_app.ui.fonts import Fonts
-from device_app.ui.i18n import Translator
+from device_app.ui.fonts import Directed, Fonts
+from device_app.ui.i18n import Translator, is_rtl
 from device_app.ui.themes import Colour, Theme
 from device_app.ui.viewmodel import ViewModel
 
@@ -45,24 +45,32 @@ class Renderer:
     ) -> None:
         self.surface = surface
         self.theme = theme
-        self.tr = tr
         self.fonts = fonts or Fonts()
+        self.tr = tr
+        self.rtl = is_rtl(tr.language)
+        self.measure = Directed(self.fonts, self.rtl)
         ins = insets or Insets()
         w, h = surface.get_size()
         self.safe = lay.safe_rect(w, h, ins.top, ins.right, ins.bottom, ins.left)
         self.layout: lay.Layout | None = None
         self.composition: sc.Composition | None = None
-        self.drawn: dict[str, list[pygame.Rect]] = {}  # text actually blitted, per box
+        # Where each line of text went, per box, before clipping to the box: a test that
+        # finds one outside its box has found text that the layout let overflow.
+        self.drawn: dict[str, list[pygame.Rect]] = {}
         self._key: tuple[object, ...] | None = None
         self._boxes: dict[str, lay.Box] = {}
+        # The logo's own size (for its aspect); the picture is made when a screen is painted.
+        self._logo_size = _logo_size(theme.logo) if theme.logo else None
 
     # -- surfaces ----------------------------------------------------------------------------
 
-    def _text(self, font: str, size: int, text: str, fg: Colour, bg: Colour) -> pygame.Surface:
+    def _text(
+        self, font: str, size: int, text: str, fg: Colour, bg: Colour, rtl: bool
+    ) -> pygame.Surface:
         # Rendered on its background colour: an opaque surface blits faster than alpha.
         # Not kept: a screen repaints its texts rarely, the countdown's is new each second,
         # and at 4K the ~15 texts of a screen would hold 7 MiB.
-        return self.fonts.get(font, size).render(text, True, fg, bg)
+        return self.fonts.render(font, size, text, fg, bg, rtl)
 
     # -- drawing -----------------------------------------------------------------------------
 
@@ -98,16 +106,20 @@ class Renderer:
             bg, fg = self.theme.focus, self.theme.focus_text
         lh = self.fonts.line_height(box.font, box.size)
         y = rect.y + max(0, (rect.height - lh * len(box.lines)) // 2)
+        # The code and the address read left to right in every language.
+        rtl = self.rtl and box.kind not in lay.LEFT_TO_RIGHT
         for line in box.lines:
             if line:
-                surf = self._text(box.font, box.size, line, fg, bg)
+                surf = self._text(box.font, box.size, line, fg, bg, rtl)
                 if box.align == "center":
                     x = rect.x + (rect.width - surf.get_width()) // 2
+                elif box.align == "right":
+                    x = rect.right - surf.get_width()
                 else:
                     x = rect.x
                 dst = surf.get_rect(topleft=(x, y)).clip(rect)
                 self.surface.blit(surf, dst.topleft, pygame.Rect(0, 0, dst.width, dst.height))
-                drawn.append(dst)
+                drawn.append(surf.get_rect(topleft=(x, y)))
             y += lh
         self.drawn[box.name] = drawn
         return rect
@@ -123,7 +135,11 @@ class Renderer:
     def _full(self, comp: sc.Composition, key: tuple[object, ...]) -> list[pygame.Rect]:
         w, h = self.surface.get_size()
         modules = qr.modules(comp.qr) if comp.qr else 0
-        self.layout = lay.layout_screen(comp, self.fonts, w, h, self.safe, modules)
+        self.layout = lay.layout_screen(
+            comp, self.measure, w, h, self.safe, modules, self._logo_size
+        )
+        if self.rtl:
+            self.layout = lay.mirrored(self.layout)
         self.composition = comp
         self._key = key
         self.drawn = {}
@@ -132,13 +148,16 @@ class Renderer:
         for box in self.layout.boxes:
             el = comp.element(box.name)
             if el is not None and el.dynamic:
-                box = lay.refit(self.fonts, box, el)
+                box = lay.refit(self.measure, box, el)
             self._boxes[box.name] = box
             self._draw_box(box)
         if comp.qr and self.layout.qr is not None:
             x, y, _, _ = self.layout.qr
             t = self.theme
             qr.draw(self.surface, (x, y), comp.qr, self.layout.ppm, t.qr_dark, t.card)
+        if self.layout.logo is not None:
+            x, y, lw, lh = self.layout.logo
+            self.surface.blit(_logo_surface(self.theme.logo, (lw, lh)), (x, y))
         return [self.surface.get_rect()]
 
     def _update(self, comp: sc.Composition) -> list[pygame.Rect]:
@@ -158,10 +177,17 @@ class Renderer:
             box = self._boxes.get(el.name)
             if box is None:
                 continue
-            box = lay.refit(self.fonts, box, el)
+            box = lay.refit(self.measure, box, el)
             self._boxes[el.name] = box
             dirty.append(self._draw_box(box))
         return dirty
+
+    def set_translator(self, tr: Translator) -> None:
+        """Show another language from the next render on (a full repaint)."""
+        self.tr = tr
+        self.rtl = is_rtl(tr.language)
+        self.measure = Directed(self.fonts, self.rtl)
+        self._key = None
 
     def invalidate(self) -> None:
         """Repaint the whole surface at the next render (something else drew on it)."""
@@ -170,3 +196,16 @@ class Renderer:
     def boxes(self) -> list[lay.Box]:
         """The boxes as last drawn (dynamic ones with their current text)."""
         return list(self._boxes.values())
+
+
+def _logo_surface(path: str, size: tuple[int, int]) -> pygame.Surface:
+    """A logo at ``size`` (an SVG drawn at that size, a PNG scaled smoothly). Not kept: it
+    is drawn only when a whole screen is painted."""
+    if path.lower().endswith(".svg"):
+        return pygame.image.load_sized_svg(path, size)
+    return pygame.transform.smoothscale(pygame.image.load(path), size)
+
+
+def _logo_size(path: str) -> tuple[int, int]:
+    """A logo's own size in pixels (an SVG's from its width and height)."""
+    return tuple(pygame.image.load(path).get_size())  # type: ignore[return-value]

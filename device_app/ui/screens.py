@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from device_app.core import outcomes
 from device_app.ui import viewmodel as vm
-from device_app.ui.i18n import N_, Translator
+from device_app.ui.i18n import LANGUAGE_NAMES, N_, Translator
 
 # Font roles: the bundled files are chosen in fonts.py.
 SANS = "sans"
@@ -28,6 +28,7 @@ HINT = "hint"
 STATUS = "status"
 FOOTER = "footer"
 BUTTON = "button"
+OPTION = "option"  # one choice in a vertical list (the language screen)
 # Activation-only kinds.
 HEADING = "heading"
 STEP = "step"
@@ -86,6 +87,7 @@ BUTTON_LABELS = {
     "add_account": N_("Add account"),
     "remove": N_("Remove"),
     "sign_in": N_("Sign in again"),
+    "language": N_("Language"),
 }
 
 STARTING_TITLES = {
@@ -324,6 +326,22 @@ def _nothing(v: vm.ViewModel, tr: Translator) -> list[Element]:
     return []
 
 
+def _language_choice(v: vm.ViewModel, tr: Translator) -> list[Element]:
+    """The language screen: a title (also in English, for whoever landed here by mistake),
+    how to choose, and each language named in itself."""
+    title = tr("Language")
+    if title != "Language":
+        title += " · Language"
+    els = [
+        Element("title", TITLE, title, "text", BOLD),
+        Element("hint", HINT, tr("Choose with up and down, then press OK."), "muted"),
+    ]
+    for i, lang in enumerate(v.buttons):
+        name = LANGUAGE_NAMES.get(lang, lang)
+        els.append(Element("option_" + lang, OPTION, name, "text", BOLD, True, name, i == v.focus))
+    return els
+
+
 # The message screens: screen name -> what it says (before the kiosk line and footer).
 MESSAGE_SCREENS = {
     vm.STARTING: _starting,
@@ -334,6 +352,7 @@ MESSAGE_SCREENS = {
     vm.HOME: _home,
     vm.CONFIRM_REMOVE: _confirm_remove,
     vm.CONFIRM_SIGN_OUT: _confirm_sign_out,
+    vm.LANGUAGE: _language_choice,
 }
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from device_app.assets import THEME_DIR, stem, toml_files
+from device_app.assets import THEME_DIR, file_path, stem, toml_files
 from device_app.core.errors import ConfigurationError
 
 Colour = tuple[int, int, int]
@@ -20,9 +20,16 @@ class ThemeError(ConfigurationError, ValueError):
         ConfigurationError.__init__(self, message)
 
 
+# The user code and the address are read from the sofa and typed on a phone: WCAG 2's
+# level AAA for text (7:1, success criterion 1.4.6) is the least a theme may give them.
+MIN_CODE_CONTRAST = 7.0
+LOGO_TYPES = (".png", ".svg")  # what SDL_image in pygame-ce's wheels decodes for us
+MAX_LOGO_BYTES = 2 * 1024 * 1024  # a logo, not a photograph: the TV keeps it in memory
+
+
 @dataclass(frozen=True)
 class Theme:
-    """Every colour a screen uses, as (r, g, b)."""
+    """Every colour a screen uses, as (r, g, b), and the operator's logo (a file) if any."""
 
     name: str
     background: Colour
@@ -39,9 +46,10 @@ class Theme:
     button_text: Colour
     focus: Colour
     focus_text: Colour
+    logo: str = ""  # a PNG or SVG file, shown at the top of every screen
 
 
-_COLOUR_KEYS = tuple(f.name for f in fields(Theme) if f.name != "name")
+_COLOUR_KEYS = tuple(f.name for f in fields(Theme) if f.name not in ("name", "logo"))
 
 
 def parse_colour(value: object, where: str) -> Colour:
@@ -70,7 +78,7 @@ def load_theme(name: str) -> Theme:
         ) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise ThemeError("%s: cannot read theme: %s" % (path, e)) from None
-    unknown = sorted(set(data) - set(_COLOUR_KEYS) - {"name"})
+    unknown = sorted(set(data) - set(_COLOUR_KEYS) - {"name", "logo"})
     if unknown:
         raise ThemeError(
             "%s: unknown key %s (expected: %s)" % (path, unknown[0], ", ".join(_COLOUR_KEYS))
@@ -79,7 +87,56 @@ def load_theme(name: str) -> Theme:
     if missing:
         raise ThemeError("%s: missing colour %s" % (path, missing[0]))
     colours = {k: parse_colour(data[k], "%s: %s" % (path, k)) for k in _COLOUR_KEYS}
-    return Theme(name=str(data.get("name", stem(path))), **colours)
+    for key, what in (("code", "the user code"), ("accent", "the address (accent)")):
+        ratio = contrast_ratio(colours[key], colours["background"])
+        if ratio < MIN_CODE_CONTRAST:
+            raise ThemeError(
+                '%s: %s in %s = "%s" on background = "%s" has a contrast of %.1f:1; it must be '
+                "at least %g:1 to be read across a room: make one of them lighter or darker"
+                % (
+                    path,
+                    what,
+                    key,
+                    hex_colour(colours[key]),
+                    hex_colour(colours["background"]),
+                    ratio,
+                    MIN_CODE_CONTRAST,
+                )
+            )
+    logo = _logo(path, data["logo"]) if "logo" in data else ""
+    return Theme(name=str(data.get("name", stem(path))), logo=logo, **colours)
+
+
+def hex_colour(colour: Colour) -> str:
+    """(r, g, b) -> '#RRGGBB', as theme files write colours."""
+    return "#%02X%02X%02X" % colour
+
+
+def _logo(theme_path: Traversable, value: object) -> str:
+    """The logo's file (relative to the theme's folder), checked to be a PNG or SVG that
+    decodes; its path as a string."""
+    if not isinstance(value, str) or not value.lower().endswith(LOGO_TYPES):
+        raise ThemeError(
+            "%s: logo must name a .png or .svg file beside the theme, not %r" % (theme_path, value)
+        )
+    logo = theme_path.parent / value if isinstance(theme_path, Path) else THEME_DIR / value
+    try:
+        size = len(logo.read_bytes())
+        real = file_path(logo)
+    except OSError as e:
+        raise ThemeError("%s: cannot read the logo %s: %s" % (theme_path, logo, e)) from None
+    if size > MAX_LOGO_BYTES:
+        raise ThemeError(
+            "%s: the logo %s is %d bytes; keep it under %d (a TV holds it in memory)"
+            % (theme_path, logo, size, MAX_LOGO_BYTES)
+        )
+    import pygame  # only here: reading a theme's colours needs no display library
+
+    try:
+        pygame.image.load(str(real))
+    except (pygame.error, OSError, ValueError) as e:
+        raise ThemeError("%s: the logo %s cannot be decoded: %s" % (theme_path, logo, e)) from None
+    return str(real)
 
 
 def _linear(channel: int) -> float:

@@ -28,6 +28,7 @@ SIGNED_IN = "signed_in"
 HOME = "home"
 CONFIRM_SIGN_OUT = "confirm_sign_out"
 CONFIRM_REMOVE = "confirm_remove"  # Home's "Remove" asks first (several accounts)
+LANGUAGE = "language"  # the language settings: one option per catalogue
 SCREENS = (
     STARTING,
     ACTIVATION,
@@ -39,6 +40,7 @@ SCREENS = (
     HOME,
     CONFIRM_SIGN_OUT,
     CONFIRM_REMOVE,
+    LANGUAGE,
 )
 CODE_SCREENS = (ACTIVATION, RECONNECTING)
 

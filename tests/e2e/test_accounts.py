@@ -279,7 +279,7 @@ def drive(
     remote.until("the greeting", lambda v: v.screen == vm.SIGNED_IN and v.user is not None)
     remote.press("select")
     v = remote.home(ALICE, [ALICE])
-    assert v.buttons == ("add_account", "remove")
+    assert v.buttons == ("add_account", "remove", "language")  # Language: its own screen
 
     # 2. Add account (down to the buttons, OK): a new code that Bob approves; Alice stays.
     remote.press("down", "select")

@@ -63,7 +63,18 @@ def test_help_after_the_command_lists_the_global_flags() -> None:
 def test_an_unknown_locale_lists_each_language_once(tmp_path: Path) -> None:
     r = run("screenshot", "--screen", "home", "--locale", "xx", "--out", str(tmp_path / "x.png"))
     assert r.returncode == exitcodes.USAGE
-    assert r.stderr == "device-app: error: no translation for 'xx' (available: en, it)\n"
+    assert r.stderr == (
+        "device-app: error: no translation for 'xx' "
+        "(available: ar, de, en, es, fr, it, ja, pt_BR)\n"
+    )
+
+
+@pytest.mark.parametrize("tag", ["pt_BR", "pt", "ar_EG.UTF-8"])
+def test_a_regional_locale_finds_its_catalogue(tmp_path: Path, tag: str) -> None:
+    out = tmp_path / "x.png"
+    r = run("screenshot", "--screen", "activation", "--locale", tag, "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes().startswith(b"\x89PNG")
 
 
 def test_ca_bundle_is_a_profile_file_key_as_the_messages_say(tmp_path: Path) -> None:

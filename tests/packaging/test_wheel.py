@@ -82,7 +82,7 @@ def test_the_wheel_holds_our_names_only_and_every_asset(dist: Dist) -> None:
         *(
             "device_app/ui_assets/" + str(p.relative_to(ROOT / "ui_assets"))
             for p in (ROOT / "ui_assets").rglob("*")
-            if p.suffix in (".ttf", ".toml", ".mo")
+            if p.suffix in (".ttf", ".otf", ".toml", ".mo", ".svg")
         ),
     }
     assert shipped <= names

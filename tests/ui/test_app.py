@@ -202,3 +202,52 @@ def test_tapping_buttons_signs_out(tmp_path: Path) -> None:
     threading.Thread(target=user, args=(app,), daemon=True).start()
     app.run(max_seconds=1.2)
     assert session.logouts == 1
+
+
+def test_the_language_chosen_with_the_remote_is_shown_and_kept(tmp_path: Path) -> None:
+    """Home -> Language -> 日本語 -> OK: the screens turn Japanese, the choice is saved
+    (owner-only, outside the token store) and the next start is in Japanese."""
+    settings = tmp_path / "tv-settings"
+    session = FakeSession(signed_in=True)
+    app = App(load_board("desktop"), session, offscreen=True, settings_dir=settings)
+    assert app.language == "en"
+
+    def user(app: App) -> None:
+        assert wait_for(lambda: app.controller.screen == vm.HOME)
+        app.post_action("right")
+        app.post_action("select")
+        assert wait_for(lambda: app.controller.screen == vm.LANGUAGE)
+        for _ in app.controller.state.buttons[app.controller.state.focus + 1 :]:
+            if app.controller.state.buttons[app.controller.state.focus] == "ja":
+                break
+            app.post_action("down")
+            time.sleep(0.02)
+        app.post_action("select")
+
+    threading.Thread(target=user, args=(app,), daemon=True).start()
+    app.run(max_seconds=1.5)
+    assert app.language == "ja" and app.screen.tr.language == "ja"
+    title = app.renderer.layout.box("title") if app.renderer and app.renderer.layout else None
+    assert title is not None and "ログイン" in "".join(title.lines)
+    saved = settings / "settings.json"
+    assert json.loads(saved.read_text()) == {"language": "ja"}
+    assert saved.stat().st_mode & 0o777 == 0o600 and settings.stat().st_mode & 0o777 == 0o700
+    again = App(load_board("desktop"), FakeSession(), offscreen=True, settings_dir=settings)
+    assert again.language == "ja" and again.speaker.language == "ja"
+    # The command line still wins over the saved choice.
+    flag = App(
+        load_board("desktop"), FakeSession(), offscreen=True, settings_dir=settings, language="it"
+    )
+    assert flag.language == "it"
+
+
+def test_a_damaged_settings_file_is_named_and_ignored(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = tmp_path / "tv-settings"
+    settings.mkdir(mode=0o700)
+    (settings / "settings.json").write_text("{not json")
+    (settings / "settings.json").chmod(0o600)
+    app = App(load_board("desktop"), FakeSession(), offscreen=True, settings_dir=settings)
+    assert app.language == "en"
+    assert str(settings / "settings.json") in caplog.text

@@ -15,9 +15,15 @@ from .fakes import CODE
 class Pilot:
     """Drives a Controller: presses keys, delivers worker results, moves time."""
 
-    def __init__(self, kiosk: ctl.KioskSettings | None = None, signed_in: bool = False) -> None:
+    def __init__(
+        self,
+        kiosk: ctl.KioskSettings | None = None,
+        signed_in: bool = False,
+        languages: tuple[str, ...] = (),
+        language: str = "",
+    ) -> None:
         self.now = 1000.0
-        self.c = ctl.Controller("Test TV", kiosk)
+        self.c = ctl.Controller("Test TV", kiosk, languages, language)
         self.log: list[ctl.Command] = []
         self.c.start(self.now, signed_in)
         self._take()
@@ -323,3 +329,58 @@ def test_nothing_to_wake_for_on_a_still_screen() -> None:
     p = Pilot()
     p.flow("error", category="network", error="", description=None)
     assert p.c.next_wake(p.now) is None
+
+
+LANGS = ("de", "en", "it", "ja", "ar")
+
+
+def test_language_is_chosen_from_home_with_up_down_and_ok() -> None:
+    p = Pilot(signed_in=True, languages=LANGS, language="en")
+    p.userinfo()
+    assert p.screen == vm.HOME and p.view().buttons == ("sign_out", "language")
+    p.press("right", "select")
+    assert p.screen == vm.LANGUAGE and p.view().buttons == LANGS
+    assert p.view().focus == 1  # the current language is where the list starts
+    p.press("down", "down", "up", "down")
+    assert p.view().focus == 3
+    p.press("select")
+    assert p.names[-1] == "set_language" and p.last("set_language").args == ("ja",)
+    assert p.screen == vm.HOME and p.c.language == "ja"
+    assert p.view().buttons[p.view().focus] == "language"  # back where the person was
+
+
+def test_back_leaves_the_language_unchanged() -> None:
+    p = Pilot(signed_in=True, languages=LANGS, language="it")
+    p.userinfo()
+    p.press("right", "select")
+    assert p.view().focus == 2
+    p.press("down", "back")
+    assert p.screen == vm.HOME and "set_language" not in p.names and p.c.language == "it"
+
+
+def test_focus_stays_within_the_languages() -> None:
+    p = Pilot(signed_in=True, languages=LANGS, language="de")
+    p.userinfo()
+    p.press("right", "select", "up", "up")
+    assert p.view().focus == 0
+    p.press(*["down"] * 9)
+    assert p.view().focus == len(LANGS) - 1
+
+
+def test_no_language_button_with_one_language_or_on_a_kiosk() -> None:
+    p = Pilot(signed_in=True, languages=("en",), language="en")
+    p.userinfo()
+    assert p.view().buttons == ("sign_out",)
+    k = Pilot(KIOSK, signed_in=True, languages=LANGS, language="en")
+    k.userinfo()
+    assert k.view().buttons == ("sign_out",)
+
+
+def test_left_and_right_follow_the_buttons_in_a_right_to_left_language() -> None:
+    p = Pilot(signed_in=True, languages=LANGS, language="ar")
+    p.userinfo()
+    assert p.view().buttons == ("sign_out", "language") and p.view().focus == 0
+    p.press("left")  # "Sign out" is drawn on the right: the next button is to its left
+    assert p.view().focus == 1
+    p.press("right")
+    assert p.view().focus == 0

@@ -36,7 +36,7 @@ def fonts() -> Fonts:
     aspect=st.sampled_from([4 / 3, 16 / 9, 3 / 2, 5 / 3, 0.6]),
     code=st.text(CODE_CHARS, min_size=1, max_size=15),
     path=st.text("abcdefghijklmnopqrstuvwxyz/", min_size=1, max_size=19),
-    language=st.sampled_from(["en", "it"]),
+    language=st.sampled_from(sorted({"en", *i18n.available_languages()})),
 )
 def test_activation_always_fits(w: int, aspect: float, code: str, path: str, language: str) -> None:
     h = max(240, min(2160, round(w / aspect)))

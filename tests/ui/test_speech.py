@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from device_app.tv.speech import Speaker, spoken_text
+from device_app.tv.speech import Speaker, spoken_text, voice
 from device_app.ui import i18n
 
 
@@ -88,3 +88,34 @@ def test_real_espeak_accepts_our_command_line(tmp_path: Path, language: str) -> 
     assert started[0].wait(timeout=20) == 0
     # 16-bit mono at 22050 Hz; ~30 spelled characters at 120 wpm take several seconds.
     assert wav.stat().st_size > 22050 * 2 * 3
+
+
+def test_brazilian_portuguese_is_spoken_with_its_own_voice() -> None:
+    calls: list[list[str]] = []
+
+    def popen(argv: list[str], **kw: Any) -> FakeProc:
+        calls.append(argv)
+        return FakeProc()
+
+    assert Speaker("pt_BR", which=lambda name: "/usr/bin/" + name, popen=popen).say("a")
+    assert calls[0][1:3] == ["-v", "pt-br"]
+
+
+@pytest.mark.parametrize("lang", sorted({"en", *i18n.available_languages()}))
+def test_espeak_has_a_voice_for_every_language(lang: str) -> None:
+    exe = shutil.which("espeak-ng")
+    if exe is None:
+        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
+    # -q: no sound; espeak-ng exits 1 ("The specified espeak-ng voice does not exist") else.
+    done = subprocess.run(
+        [exe, "-q", "-v", voice(lang), "a"], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0 and not done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("lang", ["ja", "ar", "de"])
+def test_the_code_is_spelled_in_the_language(lang: str) -> None:
+    words = spoken_text("AB-C", "https://e.com/d", i18n.translator(lang))
+    tr = i18n.translator(lang)
+    assert tr("dash") in words and tr("slash") in words and tr("dash") != "dash"
+    assert "A, B, " + tr("dash") + ", C" in words
