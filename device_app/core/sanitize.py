@@ -85,7 +85,8 @@ def is_loopback(host):
     parts = host.split(".")
     if len(parts) == 4 and parts[0] == "127":
         for p in parts:
-            if not p.isdigit() or int(p) > 255:
+            # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+            if not p or not all("0" <= c <= "9" for c in p) or int(p) > 255:
                 return False
         return True
     return False

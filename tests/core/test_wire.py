@@ -245,6 +245,8 @@ def test_clean_text(value: Any, expected: Any) -> None:
         ("127.0.0.256", False),
         ("127.0.0", False),
         ("127.a.0.1", False),
+        ("127.².0.1", False),  # str.isdigit() says yes, int() refuses: never a crash
+        ("127..0.1", False),
         ("127.0.0.1.evil.com", False),
         ("10.0.0.1", False),
         ("localhost.evil", False),
