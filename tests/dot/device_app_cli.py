@@ -54,7 +54,7 @@ def provider_flags(idp: DotServer, store: Path, client_id: str | None = None) ->
     ]
 
 
-def _env() -> dict[str, str]:
+def cli_env() -> dict[str, str]:
     env = dict(os.environ)
     # Loopback must never go through a proxy from the environment.
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost,::1"
@@ -90,7 +90,7 @@ def run_command(args: list[str], timeout: float = COMMAND_TIMEOUT) -> Finished:
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=_env(),
+        env=cli_env(),
         stdin=subprocess.DEVNULL,
     )
     return Finished(args, done.returncode, done.stdout, done.stderr)
@@ -120,7 +120,7 @@ class LoginRun:
             stderr=stderr_file,
             stdin=subprocess.DEVNULL,
             text=True,
-            env=_env(),
+            env=cli_env(),
         )
         return cls(argv, proc, stderr_file)
 

@@ -4,12 +4,11 @@ The event reader and process wrappers are the django-oauth-toolkit suite's
 (``tests/dot/device_app_cli.py``); only the flags differ.
 """
 
-import os
 import subprocess
 import tempfile
 from pathlib import Path
 
-from dot.device_app_cli import Finished, LoginRun, device_app_command, run_command
+from dot.device_app_cli import Finished, LoginRun, cli_env, device_app_command, run_command
 
 from .server import Glewlwyd
 
@@ -29,15 +28,6 @@ def provider_flags(server: Glewlwyd, store: Path, plugin: str = "oidc") -> list[
     ]
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    # Loopback must never go through a proxy from the environment.
-    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost,::1"
-    env.setdefault("SDL_VIDEODRIVER", "dummy")
-    env.setdefault("SDL_AUDIODRIVER", "dummy")
-    return env
-
-
 def start_login(server: Glewlwyd, store: Path, plugin: str = "oidc", *extra: str) -> LoginRun:
     """``device-app login --json`` running in the background; read its events as they come."""
     argv = ["login", "--json", *provider_flags(server, store, plugin), *extra]
@@ -48,7 +38,7 @@ def start_login(server: Glewlwyd, store: Path, plugin: str = "oidc", *extra: str
         stderr=stderr_file,
         stdin=subprocess.DEVNULL,
         text=True,
-        env=_env(),
+        env=cli_env(),
     )
     return LoginRun(argv, proc, stderr_file)
 
