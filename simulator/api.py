@@ -28,7 +28,7 @@ def metadata(ctx: SimContext) -> dict[str, Any]:
     """OIDC discovery / RFC 8414 metadata (only what the simulator really serves)."""
     ep = ctx.endpoints
     doc: dict[str, Any] = {
-        "issuer": ctx.issuer,
+        "issuer": ctx.published_issuer,
         "device_authorization_endpoint": ep["device_authorization"],
         "token_endpoint": ep["token"],
         "userinfo_endpoint": ep["userinfo"],

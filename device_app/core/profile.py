@@ -220,9 +220,22 @@ def issuer_matches(expected, got, check="exact"):
     if check != "lenient" or "{tenantid}" not in have:
         return False
     head, _, tail = have.partition("{tenantid}")
+    # The placeholder is one whole path segment, once: ``…/{tenantid}/v2.0``.
+    if not head.endswith("/") or "{tenantid}" in tail or (tail and tail[0] != "/"):
+        return False
     if len(want) <= len(head) + len(tail) or not want.startswith(head) or not want.endswith(tail):
         return False
-    return "/" not in want[len(head) : len(want) - len(tail)]
+    return _is_tenant(want[len(head) : len(want) - len(tail)])
+
+
+def _is_tenant(segment):
+    """An alias (``common``), a GUID or a domain: ASCII letters, digits, ``.`` and ``-``."""
+    if segment[0] in ".-":
+        return False
+    for c in segment:
+        if not ("a" <= c <= "z" or "A" <= c <= "Z" or "0" <= c <= "9" or c in ".-"):
+            return False
+    return True
 
 
 def build_profile(provider, client_id, issuer=None, metadata=None, overrides=None, **settings):
