@@ -50,6 +50,7 @@ class Profile:
         allowed_hosts=None,
         grant_type=DEVICE_GRANT,
         min_interval=MIN_INTERVAL,
+        dpop=False,
     ):
         if not client_id or not isinstance(client_id, str):
             raise ConfigurationError("no client ID: set the client_id of this device")
@@ -71,6 +72,8 @@ class Profile:
         self.allowed_hosts = allowed_hosts
         self.grant_type = grant_type
         self.min_interval = float(min_interval)
+        # RFC 9449: the driver signs DPoP proofs; the core only accepts DPoP token types.
+        self.dpop = bool(dpop)
         self.device_authorization_endpoint = self._endpoint(
             "device authorization", device_authorization_endpoint, True
         )
@@ -115,6 +118,7 @@ class Profile:
             "token_endpoint": self.token_endpoint,
             "revocation_endpoint": self.revocation_endpoint,
             "userinfo_endpoint": self.userinfo_endpoint,
+            "dpop": self.dpop,
         }
 
 

@@ -28,6 +28,8 @@ Keys of a profile (all optional but ``title``):
   status and an empty body stands for (glewlwyd's bare 400 for a refused refresh token).
 - ``issuer_check``: ``exact`` or ``lenient`` (Microsoft's ``common`` tenant publishes a
   templated issuer); discovery applies it through ``profile.issuer_matches``.
+- ``dpop``: ``auto`` (the default: DPoP proofs when the metadata offers ES256), ``on`` or
+  ``off`` (RFC 9449); ``--dpop`` overrides it.
 - ``user_code_alphabet``: a note for documentation and tests.
 - ``notes``: one line for the README.
 """
