@@ -74,7 +74,8 @@ def parse_retry_after(value, wall_now=None, cap=RETRY_AFTER_CAP):
     value = value.strip()
     if not value:
         return None
-    if value.isdigit():
+    # RFC 9110 §10.2.3 delta-seconds: ASCII digits only (str.isdigit() also takes "²", "٣").
+    if all("0" <= c <= "9" for c in value):
         seconds = float(int(value[:12]))
     else:
         when = http_date(value)

@@ -364,6 +364,8 @@ def test_http_date_refuses(text: Any) -> None:
         ("999999999999999999", None, backoff.RETRY_AFTER_CAP),
         ("-5", None, None),
         ("1.5", None, None),
+        ("²", 1e9, None),  # str.isdigit() says yes; not an ASCII digit (found by Hypothesis)
+        ("٣", 1e9, None),
         ("soon", 1e9, None),
         ("Sun, 06 Nov 1994 08:49:37 GMT", None, None),  # a date needs a clock
         ("Sun, 06 Nov 1994 08:49:37 GMT", 784111777 - 30, 30.0),
