@@ -17,8 +17,8 @@ import pytest
 import requests
 
 from device_app.cli import exitcodes
-from simulator.dialects import ENTRA_TENANT_ID
-from simulator.phone import approve
+from device_app_simulator.dialects import ENTRA_TENANT_ID
+from device_app_simulator.phone import approve
 
 from .conftest import SimFactory
 from .harness import SIM_SCOPE, assert_demo_user, cli, cli_env, cli_login

@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from device_app.engine.dpop import DeviceKey, DPoP, b64url
-from simulator.phone import approve
-from simulator.server import SimulatorServer
+from device_app_simulator.phone import approve
+from device_app_simulator.server import SimulatorServer
 
 from .conftest import DEVICE_GRANT, StartFn, creds, device_authorize, verification_url
 
