@@ -15,7 +15,9 @@ server gave one). :meth:`DPoP.send` wraps a transport: it adds the proof, rememb
 the new nonce.
 
 The MicroPython core never sees any of this: it builds plain requests, and accepts a
-``DPoP`` token type when the profile says the driver signs proofs.
+``DPoP`` token type when the profile says the driver signs proofs. ``cryptography`` is
+imported only when a key is made or read: a device without DPoP never loads it (the Pi Zero
+memory budget, docs/ui.md).
 """
 
 from __future__ import annotations
@@ -26,16 +28,15 @@ import json
 import secrets
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
-
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from device_app.core.errors import ProtocolError
 from device_app.core.http import Request, Response
 from device_app.engine.logging_setup import register_secret
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 Transport = Callable[[Request], Response]
 
@@ -57,6 +58,8 @@ class DeviceKey:
     """An EC P-256 private key with its public JWK and RFC 7638 thumbprint."""
 
     def __init__(self, private: ec.EllipticCurvePrivateKey) -> None:
+        from cryptography.hazmat.primitives.asymmetric import ec
+
         if not isinstance(private.curve, ec.SECP256R1):
             raise ValueError("a DPoP device key must be on P-256")
         self._private = private
@@ -78,11 +81,15 @@ class DeviceKey:
     @classmethod
     def generate(cls) -> DeviceKey:
         """A new key, made here on the device."""
+        from cryptography.hazmat.primitives.asymmetric import ec
+
         return cls(ec.generate_private_key(ec.SECP256R1()))
 
     @classmethod
     def from_record(cls, record: Any) -> DeviceKey:
         """The key kept in the token store (a private JWK); ValueError if it is not one."""
+        from cryptography.hazmat.primitives.asymmetric import ec
+
         if (
             not isinstance(record, dict)
             or record.get("kty") != "EC"
@@ -108,6 +115,10 @@ class DeviceKey:
 
     def sign(self, data: bytes) -> bytes:
         """An ES256 signature: r and s, 32 bytes each (RFC 7518 §3.4), not DER."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
         r, s = decode_dss_signature(self._private.sign(data, ec.ECDSA(hashes.SHA256())))
         return r.to_bytes(_COORD, "big") + s.to_bytes(_COORD, "big")
 

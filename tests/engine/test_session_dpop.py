@@ -10,6 +10,8 @@ import base64
 import hashlib
 import json
 import logging
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -258,3 +260,16 @@ def test_the_private_key_never_reaches_a_log_or_the_status(tmp_path, server, clo
     assert d not in repr(DeviceKey.from_record(doc["dpop_key"]))
     proof = requests_to(server, "/token")[0].redacted()
     assert proof["headers"]["DPoP"] == "<redacted>"
+
+
+def test_cryptography_is_loaded_only_when_a_key_is_made() -> None:
+    # The Pi Zero budget: a device without DPoP never imports cryptography.
+    code = (
+        "import sys\n"
+        "from device_app.engine import session, dpop\n"
+        "assert 'cryptography' not in sys.modules, 'cryptography imported without DPoP'\n"
+        "dpop.DeviceKey.generate()\n"
+        "assert 'cryptography' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
