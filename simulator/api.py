@@ -14,6 +14,7 @@ from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc8628 import DEVICE_CODE_GRANT_TYPE
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from . import dpop
 from .context import SimContext, current_context
 from .demo_data import ALL_SCOPES
 from .oauth import SimAuthorizationServer, endpoint_name, render_oauth_error
@@ -28,7 +29,7 @@ def metadata(ctx: SimContext) -> dict[str, Any]:
     """OIDC discovery / RFC 8414 metadata (only what the simulator really serves)."""
     ep = ctx.endpoints
     doc: dict[str, Any] = {
-        "issuer": ctx.issuer,
+        "issuer": ctx.published_issuer,
         "device_authorization_endpoint": ep["device_authorization"],
         "token_endpoint": ep["token"],
         "userinfo_endpoint": ep["userinfo"],
@@ -50,6 +51,7 @@ def metadata(ctx: SimContext) -> dict[str, Any]:
             "favourite_show",
         ],
     }
+    doc.update(dpop.metadata(ctx))
     if ep["revocation"]:
         doc["revocation_endpoint"] = ep["revocation"]
         doc["revocation_endpoint_auth_methods_supported"] = doc[

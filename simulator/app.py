@@ -9,6 +9,7 @@ from flask import Flask, Response, jsonify, request
 from jinja2 import DictLoader
 from werkzeug.exceptions import HTTPException
 
+from . import dpop
 from .admin import admin
 from .api import PROTECTOR_KEY, SERVER_KEY, api_blueprint, api_paths
 from .browser import verification_blueprint
@@ -62,6 +63,7 @@ def create_app(ctx: SimContext, secret_key: str) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
     )
     ctx.install(app)
+    dpop.install(app, ctx)  # before the server: it sets the access-token generator
     app.extensions[SERVER_KEY] = build_authorization_server(app, ctx)
     app.extensions[PROTECTOR_KEY] = build_resource_protector(ctx)
     app.after_request(security_headers)

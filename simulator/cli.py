@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", default=None, help="SQLite file (default under ~/.local/state/device-app-sim/)"
     )
     serve.add_argument("--fault", action="append", default=[], metavar="NAME[=VALUE]")
+    serve.add_argument(
+        "--dpop",
+        default="off",
+        choices=["off", "on", "nonce"],
+        help="RFC 9449: check DPoP proofs and bind tokens (nonce: also demand a nonce)",
+    )
     serve.add_argument("--verbose", action="store_true", help="log every request")
     return parser
 
@@ -94,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             db_path=args.db,
             faults=faults,
             lan=args.lan,
+            dpop=args.dpop,
         )
     except (FaultError, ValueError) as exc:
         parser.exit(2, f"{parser.prog}: {exc}\n")

@@ -42,6 +42,8 @@ class SimulatorConfig:
     public_host: str | None = None
     token_ttl: int = DEFAULT_TOKEN_TTL
     quiet: bool = True
+    # RFC 9449 DPoP: "off", "on" (check proofs, bind tokens), "nonce" (also demand a nonce).
+    dpop: str = "off"
 
     def __post_init__(self) -> None:
         if self.dialect not in DIALECTS:
@@ -55,6 +57,8 @@ class SimulatorConfig:
         if not self.host or not isinstance(self.host, str):
             raise ValueError("host must be an address such as 127.0.0.1")
         validate_faults(self.faults or {})
+        if self.dpop not in ("off", "on", "nonce"):
+            raise ValueError(f"dpop must be off, on or nonce, got {self.dpop!r}")
 
     def resolved_db_path(self) -> Path:
         return Path(self.db_path) if self.db_path else default_db_path(self.dialect)

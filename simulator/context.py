@@ -38,6 +38,14 @@ class SimContext:
         issuer = self.base_url + self.dialect.issuer_path
         return issuer + "/" if self.dialect.issuer_trailing_slash else issuer
 
+    @property
+    def published_issuer(self) -> str:
+        """The issuer the metadata names (Entra's multi-tenant template, where there is one)."""
+        segment = self.dialect.issuer_template_segment
+        if segment is None:
+            return self.issuer
+        return self.issuer.replace(segment, "/{tenantid}/", 1)
+
     def url(self, path: str | None) -> str | None:
         return None if path is None else self.base_url + path
 

@@ -7,7 +7,7 @@ reads this table and never branches on a dialect's name elsewhere.
 # ruff: noqa: S106 - "token_path" holds URL paths, not passwords
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
@@ -74,6 +74,9 @@ class Dialect:
     # Google's revocation endpoint takes ``token`` alone, without client authentication.
     revoke_without_client: bool = False
     userinfo_style: Literal["oidc", "github"] = "oidc"
+    # Entra's multi-tenant authorities (common, organizations, consumers) publish their issuer
+    # with this path segment replaced by ``{tenantid}``: each token names the user's tenant.
+    issuer_template_segment: str | None = None
 
 
 def _statuses(**kw: int) -> MappingProxyType[str, int]:
@@ -85,6 +88,48 @@ def _names(**kw: str) -> MappingProxyType[str, str]:
 
 
 _B20_8 = UserCodeShape(BASE20, (4, 4))
+
+# The tenant of the simulator's single-tenant Entra authority (a made-up GUID).
+ENTRA_TENANT_ID = "5f0c1b4e-8a3d-4c2b-9e7f-0a1b2c3d4e5f"
+
+_ENTRA = Dialect(
+    name="microsoft",
+    issuer_path="/common/v2.0",
+    issuer_trailing_slash=False,
+    discovery_oidc=True,
+    discovery_rfc8414=False,
+    device_path="/common/oauth2/v2.0/devicecode",
+    token_path="/common/oauth2/v2.0/token",
+    revocation_path=None,
+    userinfo_path="/oidc/userinfo",
+    verification_path="/devicelogin",
+    user_code=UserCodeShape(MS_ALPHABET, (9,), ""),
+    send_complete=False,
+    send_message=True,
+    error_names=_names(
+        access_denied="authorization_declined", unknown_device_code="bad_verification_code"
+    ),
+    error_body="microsoft",
+    scope_required=True,
+    refresh_needs_offline_access=True,
+)
+
+
+def _entra(name: str, tenant: str, *, multi_tenant: bool = True) -> Dialect:
+    """Microsoft Entra ID at the authority ``/<tenant>``: every path is under the tenant.
+
+    Multi-tenant authorities publish the ``{tenantid}`` issuer template; a tenant's own
+    authority publishes its exact issuer.
+    """
+    return replace(
+        _ENTRA,
+        name=name,
+        issuer_path=f"/{tenant}/v2.0",
+        device_path=f"/{tenant}/oauth2/v2.0/devicecode",
+        token_path=f"/{tenant}/oauth2/v2.0/token",
+        issuer_template_segment=f"/{tenant}/" if multi_tenant else None,
+    )
+
 
 DIALECTS: MappingProxyType[str, Dialect] = MappingProxyType(
     {
@@ -147,27 +192,13 @@ DIALECTS: MappingProxyType[str, Dialect] = MappingProxyType(
             scope_required=True,
             revoke_without_client=True,
         ),
-        "microsoft": Dialect(
-            name="microsoft",
-            issuer_path="/common/v2.0",
-            issuer_trailing_slash=False,
-            discovery_oidc=True,
-            discovery_rfc8414=False,
-            device_path="/common/oauth2/v2.0/devicecode",
-            token_path="/common/oauth2/v2.0/token",
-            revocation_path=None,
-            userinfo_path="/oidc/userinfo",
-            verification_path="/devicelogin",
-            user_code=UserCodeShape(MS_ALPHABET, (9,), ""),
-            send_complete=False,
-            send_message=True,
-            error_names=_names(
-                access_denied="authorization_declined", unknown_device_code="bad_verification_code"
-            ),
-            error_body="microsoft",
-            scope_required=True,
-            refresh_needs_offline_access=True,
-        ),
+        # The common authority with its exact issuer, as the simulator always served it.
+        "microsoft": _entra("microsoft", "common", multi_tenant=False),
+        # Entra's real multi-tenant metadata: the {tenantid} issuer template.
+        "entra-common": _entra("entra-common", "common"),
+        "entra-organizations": _entra("entra-organizations", "organizations"),
+        "entra-consumers": _entra("entra-consumers", "consumers"),
+        "entra-tenant": _entra("entra-tenant", ENTRA_TENANT_ID, multi_tenant=False),
         "github": Dialect(
             name="github",
             issuer_path="",

@@ -162,6 +162,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         if status["expires_in"] is not None:
             say("Access token: expires in %d s." % status["expires_in"])
         say("Refresh token: %s." % ("yes" if status["has_refresh_token"] else "no"))
+        bound = "bound to this device's key (DPoP)" if status["dpop_bound"] else "bearer"
+        say("Tokens: %s." % bound)
         if status["scope"]:
             say("Scope: %s" % status["scope"])
     else:

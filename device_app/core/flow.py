@@ -341,7 +341,7 @@ class DeviceFlow:
 
     def _authorized(self, data):
         try:
-            tokens = token_set(data, None)  # the driver stamps wall-clock times
+            tokens = token_set(data, None, self.profile.dpop)  # the driver stamps the times
         except errors.ProtocolError as e:
             return self._fail(outcomes.PROTOCOL, "invalid_token_response", str(e))
         self.tokens = tokens

@@ -27,7 +27,8 @@ class Request:
                 form[k] = "<redacted>" if k in self.secret_fields else self.form[k]
         headers = {}
         for k in self.headers:
-            headers[k] = "<redacted>" if k.lower() == "authorization" else self.headers[k]
+            secret = k.lower() in ("authorization", "dpop")  # a proof is replayable for a while
+            headers[k] = "<redacted>" if secret else self.headers[k]
         return {"method": self.method, "url": self.url, "headers": headers, "form": form}
 
     def __repr__(self):

@@ -50,6 +50,7 @@ class Profile:
         allowed_hosts=None,
         grant_type=DEVICE_GRANT,
         min_interval=MIN_INTERVAL,
+        dpop=False,
     ):
         if not client_id or not isinstance(client_id, str):
             raise ConfigurationError("no client ID: set the client_id of this device")
@@ -71,6 +72,8 @@ class Profile:
         self.allowed_hosts = allowed_hosts
         self.grant_type = grant_type
         self.min_interval = float(min_interval)
+        # RFC 9449: the driver signs DPoP proofs; the core only accepts DPoP token types.
+        self.dpop = bool(dpop)
         self.device_authorization_endpoint = self._endpoint(
             "device authorization", device_authorization_endpoint, True
         )
@@ -115,6 +118,7 @@ class Profile:
             "token_endpoint": self.token_endpoint,
             "revocation_endpoint": self.revocation_endpoint,
             "userinfo_endpoint": self.userinfo_endpoint,
+            "dpop": self.dpop,
         }
 
 
@@ -136,8 +140,12 @@ def _status_map(data):
     return out
 
 
-def expand(template, issuer):
-    """Fill ``{issuer}`` and ``{origin}`` in an endpoint template."""
+def expand(template, issuer, issuer_suffix=""):
+    """Fill ``{issuer}``, ``{origin}`` and ``{authority}`` in an endpoint template.
+
+    ``{authority}`` is the issuer without ``issuer_suffix`` (Entra's issuer is the authority
+    followed by ``/v2.0``), so a tenant's endpoints stay under that tenant.
+    """
     if template is None:
         return None
     if "{" not in template:
@@ -149,7 +157,52 @@ def expand(template, issuer):
         org = origin(base)
     except ValueError:
         raise ConfigurationError("the issuer %r is not an absolute URL" % issuer) from None
-    return template.replace("{issuer}", base).replace("{origin}", org)
+    authority = base
+    if issuer_suffix and base.endswith(issuer_suffix):
+        authority = base[: len(base) - len(issuer_suffix)]
+    elif "{authority}" in template:
+        raise ConfigurationError(
+            "the issuer %r should end with %s (the authority followed by %s)"
+            % (issuer, issuer_suffix, issuer_suffix)
+        )
+    return (
+        template.replace("{issuer}", base)
+        .replace("{origin}", org)
+        .replace("{authority}", authority)
+    )
+
+
+def sibling(url, name):
+    """``name`` in the same folder as the last path segment of ``url``.
+
+    ``sibling("https://h/o/token/", "device-authorization/")`` is
+    ``https://h/o/device-authorization/``: servers that leave an endpoint out of their metadata
+    (django-oauth-toolkit omits the device endpoint) mount it next to the token endpoint.
+    """
+    cut = url.split("?", 1)[0].split("#", 1)[0]
+    start = cut.find("://")
+    start = start + 3 if start >= 0 else 0
+    body = cut[:-1] if cut.endswith("/") else cut
+    if body.find("/", start) < 0:
+        return None  # no path to stand beside
+    return body[: body.rfind("/") + 1] + name
+
+
+def _endpoint_urls(data, issuer, metadata, overrides):
+    """Each endpoint: explicit override, then metadata, then beside the token endpoint the
+    server named (``token_siblings``), then the profile's template."""
+    templates = data.get("endpoints") or {}
+    siblings = data.get("token_siblings") or {}
+    suffix = data.get("issuer_suffix", "")
+    token = overrides.get("token_endpoint") or metadata.get("token_endpoint")
+    urls = {}
+    for ep in ENDPOINT_NAMES:
+        key = ep + "_endpoint"
+        url = overrides.get(key) or metadata.get(key)
+        if not url and token and ep in siblings:
+            url = sibling(token, siblings[ep])
+        urls[key] = url or expand(templates.get(ep), issuer, suffix)
+    return urls
 
 
 ISSUER_CHECKS = ("exact", "lenient")
@@ -171,16 +224,30 @@ def issuer_matches(expected, got, check="exact"):
     if check != "lenient" or "{tenantid}" not in have:
         return False
     head, _, tail = have.partition("{tenantid}")
+    # The placeholder is one whole path segment, once: ``…/{tenantid}/v2.0``.
+    if not head.endswith("/") or "{tenantid}" in tail or (tail and tail[0] != "/"):
+        return False
     if len(want) <= len(head) + len(tail) or not want.startswith(head) or not want.endswith(tail):
         return False
-    return "/" not in want[len(head) : len(want) - len(tail)]
+    return _is_tenant(want[len(head) : len(want) - len(tail)])
+
+
+def _is_tenant(segment):
+    """An alias (``common``), a GUID or a domain: ASCII letters, digits, ``.`` and ``-``."""
+    if segment[0] in ".-":
+        return False
+    for c in segment:
+        if not ("a" <= c <= "z" or "A" <= c <= "Z" or "0" <= c <= "9" or c in ".-"):
+            return False
+    return True
 
 
 def build_profile(provider, client_id, issuer=None, metadata=None, overrides=None, **settings):
     """Resolve a shipped provider (or a provider dict) into a :class:`Profile`.
 
     Endpoints: explicit ``overrides`` win, then discovered ``metadata``, then the provider's
-    templates. ``settings`` are passed to :class:`Profile` (client_secret, scope, ...).
+    ``token_siblings`` beside a known token endpoint, then its templates.
+    ``settings`` are passed to :class:`Profile` (client_secret, scope, ...).
     """
     if isinstance(provider, str):
         if provider not in PROVIDERS:
@@ -195,11 +262,7 @@ def build_profile(provider, client_id, issuer=None, metadata=None, overrides=Non
     issuer = issuer or data.get("issuer")
     overrides = overrides or {}
     metadata = metadata or {}
-    templates = data.get("endpoints") or {}
-    urls = {}
-    for ep in ENDPOINT_NAMES:
-        key = ep + "_endpoint"
-        urls[key] = overrides.get(key) or metadata.get(key) or expand(templates.get(ep), issuer)
+    urls = _endpoint_urls(data, issuer, metadata, overrides)
     if data.get("requires_secret") and not settings.get("client_secret"):
         raise ConfigurationError(
             "%s needs the client secret: set client_secret" % data.get("title", name)

@@ -27,6 +27,7 @@ class Profile:
     allowed_hosts: Iterable[str] | None
     grant_type: str
     min_interval: float
+    dpop: bool
     device_authorization_endpoint: str
     token_endpoint: str
     revocation_endpoint: str | None
@@ -51,11 +52,13 @@ class Profile:
         allowed_hosts: Iterable[str] | None = None,
         grant_type: str = ...,
         min_interval: float = ...,
+        dpop: bool = False,
     ) -> None: ...
     def client_auth_fields(self, form: dict[str, str], headers: dict[str, str]) -> None: ...
     def describe(self) -> dict[str, Any]: ...
 
-def expand(template: str | None, issuer: str | None) -> str | None: ...
+def expand(template: str | None, issuer: str | None, issuer_suffix: str = "") -> str | None: ...
+def sibling(url: str, name: str) -> str | None: ...
 
 ISSUER_CHECKS: tuple[str, ...]
 

@@ -10,7 +10,11 @@ Keys of a profile (all optional but ``title``):
 - ``issuer_hint``: what to pass as ``--issuer`` when there is no default.
 - ``discovery``: ``oidc``, ``oauth`` (RFC 8414), ``auto`` (try both) or ``none``.
 - ``endpoints``: fallback endpoint templates. ``{issuer}`` is the issuer without a trailing
-  slash; ``{origin}`` is its scheme://host[:port].
+  slash; ``{origin}`` is its scheme://host[:port]; ``{authority}`` is the issuer without its
+  ``issuer_suffix``.
+- ``issuer_suffix``: what follows the authority in the issuer (Entra: ``/v2.0``).
+- ``token_siblings``: endpoints the server mounts next to its token endpoint, by relative
+  name, used when the metadata names the token endpoint but leaves these out.
 - ``scope``: the default scope.
 - ``client_auth``: ``none`` (public client: client_id in the body), ``post`` (client_secret in
   the body) or ``basic`` (HTTP Basic), applied where the client has a secret.
@@ -24,6 +28,8 @@ Keys of a profile (all optional but ``title``):
   status and an empty body stands for (glewlwyd's bare 400 for a refused refresh token).
 - ``issuer_check``: ``exact`` or ``lenient`` (Microsoft's ``common`` tenant publishes a
   templated issuer); discovery applies it through ``profile.issuer_matches``.
+- ``dpop``: ``auto`` (the default: DPoP proofs when the metadata offers ES256), ``on`` or
+  ``off`` (RFC 9449); ``--dpop`` overrides it.
 - ``user_code_alphabet``: a note for documentation and tests.
 - ``notes``: one line for the README.
 """
@@ -82,9 +88,12 @@ PROVIDERS = {  # type: dict
         "issuer": "https://login.microsoftonline.com/common/v2.0",
         "discovery": "oidc",
         "issuer_check": "lenient",
+        # The issuer is the authority (…/common, …/organizations, …/TENANT-ID) + /v2.0; the
+        # fallback endpoints stay under the authority the user configured.
+        "issuer_suffix": "/v2.0",
         "endpoints": {
-            "device_authorization": "{origin}/common/oauth2/v2.0/devicecode",
-            "token": "{origin}/common/oauth2/v2.0/token",
+            "device_authorization": "{authority}/oauth2/v2.0/devicecode",
+            "token": "{authority}/oauth2/v2.0/token",
             "userinfo": "https://graph.microsoft.com/oidc/userinfo",
         },
         "scope": "openid profile offline_access User.Read",
@@ -135,8 +144,15 @@ PROVIDERS = {  # type: dict
         "title": "django-oauth-toolkit (3.2.0 or newer)",
         "issuer": None,
         "issuer_hint": "https://your-site.example.com/o",
-        # Its metadata does not list the device endpoint, so the profile names them all.
-        "discovery": "none",
+        # Its metadata (OIDC under the mount prefix, RFC 8414 at the site root, whose issuer
+        # is then the origin) names the token endpoint but not the device endpoint, which DOT
+        # mounts beside it. The templates serve when there is no metadata at all.
+        "discovery": "auto",
+        "token_siblings": {
+            "device_authorization": "device-authorization/",
+            "revocation": "revoke_token/",
+            "userinfo": "userinfo/",
+        },
         "endpoints": {
             "device_authorization": "{issuer}/device-authorization/",
             "token": "{issuer}/token/",

@@ -26,20 +26,23 @@ def error_class(profile, code):
     return errors.classify(code, profile.error_map)
 
 
-def token_set(data, wall_now):
+def token_set(data, wall_now, dpop=False):
     """Validate a successful token response and return the token set dict.
 
     RFC 6749 §5.1: access_token and token_type are REQUIRED; unknown token types are refused
     (§7.1); unknown fields are ignored. ``wall_now`` None leaves the times to :func:`stamp`.
+    ``DPoP`` (RFC 9449 §5) only when ``dpop``: the client sent a proof; a server may still
+    answer Bearer (an unbound token, §5 last paragraph).
     """
     access = data.get("access_token")
     if not isinstance(access, str) or not access or len(access) > MAX_TOKEN:
         raise ProtocolError("the token response has no usable access_token")
     ttype = data.get("token_type")
-    if not isinstance(ttype, str) or ttype.lower() != "bearer":
+    kinds = {"bearer": "Bearer", "dpop": "DPoP"} if dpop else {"bearer": "Bearer"}
+    if not isinstance(ttype, str) or ttype.lower() not in kinds:
         raise ProtocolError(
-            "the token response has token_type %r; only Bearer tokens are supported"
-            % clean_text(ttype, 40)
+            "the token response has token_type %r; only %s tokens are supported"
+            % (clean_text(ttype, 40), " and ".join(sorted(kinds.values())))
         )
     refresh = data.get("refresh_token")
     if refresh is not None and (not isinstance(refresh, str) or not refresh):
@@ -49,7 +52,7 @@ def token_set(data, wall_now):
         expires_in = None
     tokens = {
         "access_token": access,
-        "token_type": "Bearer",
+        "token_type": kinds[ttype.lower()],
         "refresh_token": refresh,
         "scope": clean_text(data.get("scope"), 1000)
         if isinstance(data.get("scope"), str)
@@ -80,15 +83,16 @@ def merge_refreshed(old, new):
     return new
 
 
-def read_token_response(profile, response, wall_now):
+def read_token_response(profile, response, wall_now, dpop=None):
     """Token set from a token-endpoint response, or raise.
 
+    ``dpop`` (default: the profile's) says whether a DPoP token type is acceptable.
     Raises :class:`OAuthError` (with ``category``) for error bodies, :class:`ProtocolError`
     for answers no retry will fix, and :class:`errors.TransportError` for transient ones.
     """
     out = interpret(response, None, profile.empty_error_bodies)
     if out.kind == R_TOKENS:
-        return token_set(out.data, wall_now)
+        return token_set(out.data, wall_now, profile.dpop if dpop is None else dpop)
     if out.kind == R_ERROR:
         raise OAuthError(
             out.error, out.description, status=out.status, category=error_class(profile, out.error)

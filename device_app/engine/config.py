@@ -21,6 +21,10 @@ log = logging.getLogger("device_app.engine.config")
 
 SECRET_ENV = "DEVICE_APP_CLIENT_SECRET"  # noqa: S105 - the name of a variable, not a secret
 DISCOVERY_MODES = ("auto", "oidc", "oauth", "none")
+# RFC 9449 DPoP: "auto" signs proofs when the metadata lists ES256 in
+# dpop_signing_alg_values_supported (§5.1); "on" always, "off" never.
+DPOP_MODES = ("auto", "on", "off")
+DPOP_ALGS = "dpop_signing_alg_values_supported"
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Settings:
     insecure_hosts: tuple[str, ...]
     token_store: str
     ca_bundle: str | None
+    dpop: str = "auto"
 
     @property
     def store_profile(self) -> str:
@@ -89,5 +94,7 @@ def _build(settings: Settings, metadata: dict[str, Any], overrides: dict[str, st
         client_auth=settings.client_auth,
         extra_params=dict(settings.extra_params),
         insecure_hosts=settings.insecure_hosts,
+        dpop=settings.dpop == "on"
+        or (settings.dpop == "auto" and "ES256" in metadata.get(DPOP_ALGS, ())),
     )
     return profile

@@ -70,6 +70,7 @@ _LISTS = (
     "claims_supported",
     "subject_types_supported",
     "id_token_signing_alg_values_supported",
+    "dpop_signing_alg_values_supported",  # RFC 9449 §5.1
 )
 _CACHE_VERSION = 1
 

@@ -18,7 +18,7 @@ from device_app.core.errors import ConfigurationError
 from device_app.core.profile import CLIENT_AUTH, ENDPOINT_NAMES
 from device_app.core.providers import PROVIDERS
 from device_app.core.sanitize import check_uri
-from device_app.engine.config import DISCOVERY_MODES, SECRET_ENV, Settings
+from device_app.engine.config import DISCOVERY_MODES, DPOP_MODES, SECRET_ENV, Settings
 from device_app.engine.locations import default_token_store
 from device_app.engine.profile_file import load_profile_file
 
@@ -42,6 +42,11 @@ def add_provider_arguments(parser: argparse.ArgumentParser) -> None:
             help="the %s endpoint, instead of the discovered one" % ep.replace("_", " "),
         )
     g.add_argument("--discovery", choices=DISCOVERY_MODES, help="how to find the endpoints")
+    g.add_argument(
+        "--dpop",
+        choices=DPOP_MODES,
+        help="bind tokens to a device key (RFC 9449); auto: when the server offers it",
+    )
     g.add_argument(
         "--allow-insecure-host",
         action="append",
@@ -84,6 +89,9 @@ def settings_from_args(args: argparse.Namespace, default_store: str | None = Non
     discovery = pick("discovery") or data.get("discovery", "auto")
     if discovery not in DISCOVERY_MODES:
         raise ConfigurationError("discovery must be one of %s" % ", ".join(DISCOVERY_MODES))
+    dpop = pick("dpop") or data.get("dpop", "auto")
+    if dpop not in DPOP_MODES:
+        raise ConfigurationError("dpop must be one of %s" % ", ".join(DPOP_MODES))
     client_auth = file_data.get("client_auth")
     if client_auth is not None and client_auth not in CLIENT_AUTH:
         raise ConfigurationError("client_auth must be one of %s" % ", ".join(CLIENT_AUTH))
@@ -114,6 +122,7 @@ def settings_from_args(args: argparse.Namespace, default_store: str | None = Non
         + tuple(file_data.get("insecure_hosts", ())),
         token_store=store,
         ca_bundle=pick("ca_bundle"),
+        dpop=dpop,
     )
 
 

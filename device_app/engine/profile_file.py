@@ -25,6 +25,7 @@ _FILE_KEYS: dict[str, Any] = {
     "token_store": str,
     "ca_bundle": str,
     "endpoints": dict,
+    "dpop": str,
 }
 
 

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from device_app.core import events as ev
+from device_app.core import outcomes
 from device_app.core import tokens as tk
 from device_app.core.errors import (
     C_BAD_CODE,
@@ -37,6 +38,7 @@ from device_app.core.flow import DeviceFlow
 from device_app.core.http import Request, Response
 from device_app.core.profile import Profile
 from device_app.core.sanitize import check_uri
+from device_app.engine.dpop import DeviceKey, DPoP, check_binding
 from device_app.engine.errors import ReauthRequired as ReauthRequired
 from device_app.engine.errors import outcome_of
 from device_app.engine.logging_setup import register_secret
@@ -70,6 +72,7 @@ class Session:
         self.wall = wall
         self.rand = rand
         self.warning: str | None = None  # the last thing the user should know about storage
+        self._dpop: DPoP | None = None  # the signer of the stored key (keeps servers' nonces)
         self._memory: dict[str, Any] | None = None  # the document when the disk refused it
 
     # ----------------------------------------------------------------- helpers
@@ -131,6 +134,8 @@ class Session:
             "pending_code": bool(doc.get("pending")),
             "revocations_queued": len(doc.get("revoke_queue") or []),
             "reauth_reason": None if tokens else doc.get("reauth_reason"),
+            # RFC 9449: bound tokens are useless without this device's key.
+            "dpop_bound": bool(tokens) and tokens.get("token_type") == "DPoP",
             "warning": self.warning,
         }
 
@@ -154,20 +159,40 @@ class Session:
         self.flush_revocations()
         doc = self._load()
         flow, request = self._flow_to_run(profile, doc, on_event)
+        # RFC 9449: a new device key for each new authorization; proofs on the token polls.
+        signer = DPoP(DeviceKey.generate(), self.wall) if profile.dpop else None
+        checked: list[Event] = []
 
         def relay(event: Event) -> None:
             # What an event announces is on disk before anyone hears of it: a listener that
             # reacts to "authorized" at once (the TV fetches the user's name) finds the tokens.
+            if event.kind == outcomes.AUTHORIZED and signer is not None:
+                event = _bound_or_error(event, signer.key)
+                checked.append(event)
             if event.kind == ev.CODE:
                 register_secret(flow.device_code)
                 # Persist the pending code so a power cut does not lose it.
                 doc["pending"] = flow.snapshot(self.clock(), self.wall())
                 self._save(doc)
             elif event.terminal:
-                self._finish_login(event)
+                self._finish_login(event, signer)
             on_event(event)
 
-        return run_flow(flow, self.transport, self.clock, cancel.wait, relay, request)
+        transport = self._proving(signer, profile.token_endpoint)
+        ended = run_flow(flow, transport, self.clock, cancel.wait, relay, request)
+        return checked[-1] if checked else ended
+
+    def _proving(self, signer: DPoP | None, url: str) -> Transport:
+        """The transport, adding a DPoP proof to requests for ``url`` when ``signer`` is set."""
+        if signer is None:
+            return self.transport
+
+        def send(request: Request) -> Response:
+            if request.url != url:
+                return self.transport(request)
+            return signer.send(self.transport, request)
+
+        return send
 
     def _flow_to_run(
         self, profile: Profile, doc: dict[str, Any], on_event: Callable[[Event], None]
@@ -186,8 +211,8 @@ class Session:
         flow = DeviceFlow(profile, self.rand)
         return flow, flow.start(now)
 
-    def _finish_login(self, final: Event) -> None:
-        """Drop the pending code and, when authorized, store the tokens."""
+    def _finish_login(self, final: Event, signer: DPoP | None = None) -> None:
+        """Drop the pending code and, when authorized, store the tokens (and their key)."""
         doc = self._load()
         doc["pending"] = None
         if final.kind == ev.AUTHORIZED:
@@ -195,13 +220,35 @@ class Session:
             _register_tokens(tokens)
             tk.stamp(tokens, self.wall())
             doc["tokens"] = tokens
+            # One record holds the key and the tokens bound to it: one atomic write saves
+            # both or neither, so a crash can never pair a key with another key's tokens.
+            doc["dpop_key"] = signer.key.record() if signer is not None else None
             doc["user"] = None
             doc["reauth_reason"] = None
+            self._dpop = signer
         self._save(doc)
+
+    def _signer(self, doc: dict[str, Any]) -> DPoP | None:
+        """The DPoP signer of the stored key, or None when the tokens have no key."""
+        record = doc.get("dpop_key")
+        if not record:
+            return None
+        if self._dpop is None or self._dpop.key.record() != record:
+            try:
+                self._dpop = DPoP(DeviceKey.from_record(record), self.wall)
+            except ValueError:
+                raise ReauthRequired(
+                    "the stored DPoP key is damaged: authorize again with device-app login"
+                ) from None
+        return self._dpop
 
     # ----------------------------------------------------------------- tokens
     def access_token(self, min_ttl: float = 0.0) -> str:
         """A valid access token, refreshed first when it expires within ``min_ttl`` or soon."""
+        return str(self._tokens(min_ttl)["access_token"])
+
+    def _tokens(self, min_ttl: float = 0.0) -> dict[str, Any]:
+        """The stored token set, refreshed first when needed (see :meth:`access_token`)."""
         with self.store.lock():
             doc = self._load()
             tokens = doc.get("tokens")
@@ -211,7 +258,7 @@ class Session:
                 )
             if tk.needs_refresh(tokens, self.wall(), min_ttl):
                 tokens = self._refresh_locked(doc, tokens)
-            return str(tokens["access_token"])
+            return dict(tokens)
 
     def _refresh_locked(self, doc: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
         rt = tokens.get("refresh_token")
@@ -220,9 +267,14 @@ class Session:
             if still_valid:
                 return tokens
             raise ReauthRequired("the access token expired and there is no refresh token")
+        signer = self._signer(doc)
         try:
-            response = self._send(tk.refresh_request(self.profile, rt))
-            new = tk.read_token_response(self.profile, response, self.wall())
+            request = tk.refresh_request(self.profile, rt)
+            # RFC 9449 §5: a public client's refresh token is bound to the key: prove it.
+            response = signer.send(self.transport, request) if signer else self._send(request)
+            new = tk.read_token_response(self.profile, response, self.wall(), bool(signer))
+            if signer is not None:
+                check_binding(signer.key, new)
         except TransportError as e:
             if still_valid:
                 log.warning("refresh failed (%s); the current access token is still valid", e)
@@ -271,21 +323,29 @@ class Session:
         return response
 
     def _call(self, url: str, method: str) -> Response:
-        response = self._bearer(url, method, self.access_token())
+        response = self._authorized(url, method, self._tokens())
         if response.status == 401:
             err = tk.www_authenticate_error(response.header("www-authenticate"))
             if err in (None, "invalid_token"):
                 log.info("the API said invalid_token; refreshing once and retrying")
                 self.refresh()
-                response = self._bearer(url, method, self.access_token())
+                response = self._authorized(url, method, self._tokens())
                 if response.status == 401:
                     raise ReauthRequired(
                         "the API still refuses the token after a refresh: authorize again"
                     )
         return response
 
-    def _bearer(self, url: str, method: str, token: str) -> Response:
-        return self._send(tk.bearer_request(method, url, token))
+    def _authorized(self, url: str, method: str, tokens: dict[str, Any]) -> Response:
+        """The API request with the token as its type says: Bearer, or DPoP with a proof."""
+        token = str(tokens["access_token"])
+        if tokens.get("token_type") != "DPoP":
+            return self._send(tk.bearer_request(method, url, token))
+        signer = self._signer(self._load())
+        if signer is None:
+            raise ReauthRequired("the DPoP key of these tokens is missing: authorize again")
+        request = Request(method, url, {"Accept": "application/json"}, None, None)
+        return signer.send(self.transport, request, access_token=token)
 
     def userinfo(self) -> dict[str, Any]:
         """The signed-in user's details from the provider's userinfo endpoint (the API)."""
@@ -324,12 +384,13 @@ class Session:
             hint = "refresh_token" if tokens.get("refresh_token") else "access_token"
             revoked = False
             if token:
-                result = self._revoke(token, hint)
+                result = self._revoke(token, hint, self._revocation_signer(doc))
                 revoked = result == _REVOKED
                 if result == _RETRY_LATER and self._can_revoke():
                     queue.append({"token": token, "hint": hint})
             self.store.clear()
             self._memory = None
+            self._dpop = None
             if queue:
                 # RFC 7009 §2.2.1: after a 503 "the client must assume the token still
                 # exists"; keep only what is needed to retry the revocation later.
@@ -342,7 +403,14 @@ class Session:
         except DeviceAppError:
             return True
 
-    def _revoke(self, token: str, hint: str) -> str:
+    def _revocation_signer(self, doc: dict[str, Any]) -> DPoP | None:
+        """The signer for revoking bound tokens; a server that does not want a proof ignores it."""
+        try:
+            return self._signer(doc)
+        except ReauthRequired:
+            return None
+
+    def _revoke(self, token: str, hint: str, signer: DPoP | None = None) -> str:
         """_REVOKED, _RETRY_LATER (it did not get through) or _REFUSED (no retry will help)."""
         try:
             request = tk.revocation_request(self.profile, token, hint)
@@ -353,7 +421,7 @@ class Session:
             log.info("this provider has no revocation endpoint; signed out locally")
             return _REFUSED
         try:
-            response = self._send(request)
+            response = signer.send(self.transport, request) if signer else self._send(request)
         except TransportError as e:
             log.warning("could not reach the revocation endpoint: %s", e)
             return _RETRY_LATER
@@ -383,6 +451,17 @@ class Session:
 _REVOKED = "revoked"
 _RETRY_LATER = "retry later"
 _REFUSED = "refused"
+
+
+def _bound_or_error(event: Event, key: DeviceKey) -> Event:
+    """The authorized event, or a protocol error when its token names another key."""
+    try:
+        check_binding(key, event.data["tokens"])
+    except ProtocolError as e:
+        log.error("%s", e)
+        data = {"category": outcomes.PROTOCOL, "error": "dpop_key_mismatch", "description": str(e)}
+        return Event(outcomes.FAILED, data)
+    return event
 
 
 def _register_tokens(tokens: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from device_app.core import errors
 from device_app.core.errors import ConfigurationError, OAuthError, TransportError
-from device_app.core.profile import CLIENT_AUTH, Profile, build_profile, expand
+from device_app.core.profile import CLIENT_AUTH, Profile, build_profile, expand, sibling
 from device_app.core.providers import PROVIDERS, provider_names
 from device_app.core.sanitize import check_uri
 
@@ -244,3 +244,70 @@ def test_exceptions_carry_their_fields() -> None:
     assert errors.classify("authorization_declined") == errors.C_DENIED
     assert errors.classify("x", {"x": errors.C_PENDING}) == errors.C_PENDING
     assert errors.classify("never_heard_of_it") == errors.C_OTHER
+
+
+@pytest.mark.parametrize(
+    ("token", "name", "expected"),
+    [
+        ("https://h/o/token/", "device-authorization/", "https://h/o/device-authorization/"),
+        ("https://h/a/b/c/token/", "userinfo/", "https://h/a/b/c/userinfo/"),
+        ("https://h/token", "device", "https://h/device"),
+        ("https://h:8443/o/token/?x=1", "revoke_token/", "https://h:8443/o/revoke_token/"),
+        ("https://h", "device", None),
+    ],
+)
+def test_sibling_of_the_token_endpoint(token: str, name: str, expected: str | None) -> None:
+    assert sibling(token, name) == expected
+
+
+@pytest.mark.parametrize("prefix", ["/o", "/services/auth", "/a/b/c/d"])
+@pytest.mark.parametrize("issuer_at_origin", [True, False])
+def test_dot_endpoints_come_from_metadata_and_beside_its_token_endpoint(
+    prefix: str, issuer_at_origin: bool
+) -> None:
+    # DOT's RFC 8414 metadata at the site root names the origin as issuer and no device
+    # endpoint; its OIDC metadata under the prefix names the prefixed issuer.
+    mount = "https://site.example.com" + prefix
+    issuer = "https://site.example.com" if issuer_at_origin else mount
+    metadata = {
+        "issuer": issuer,
+        "token_endpoint": mount + "/token/",
+        "revocation_endpoint": mount + "/revoke_token/",
+    }
+    p = build_profile("django-oauth-toolkit", "c", issuer=issuer, metadata=metadata)
+    assert p.device_authorization_endpoint == mount + "/device-authorization/"
+    assert p.token_endpoint == mount + "/token/"
+    assert p.revocation_endpoint == mount + "/revoke_token/"
+    assert p.userinfo_endpoint == mount + "/userinfo/"
+
+
+def test_dot_without_metadata_builds_from_the_issuer() -> None:
+    p = build_profile("django-oauth-toolkit", "c", issuer="https://site.example.com/x/o/")
+    assert p.device_authorization_endpoint == "https://site.example.com/x/o/device-authorization/"
+    assert p.userinfo_endpoint == "https://site.example.com/x/o/userinfo/"
+
+
+@pytest.mark.parametrize(
+    "authority",
+    [
+        "https://login.microsoftonline.com/common",
+        "https://login.microsoftonline.com/organizations",
+        "https://login.microsoftonline.com/consumers",
+        "https://login.microsoftonline.com/5f0c1b4e-8a3d-4c2b-9e7f-0a1b2c3d4e5f",
+        "https://login.example.net/sovereign/contoso.onmicrosoft.com",
+    ],
+)
+def test_entra_fallback_endpoints_stay_under_the_configured_authority(authority: str) -> None:
+    p = build_profile("microsoft", "c", issuer=authority + "/v2.0")
+    assert p.device_authorization_endpoint == authority + "/oauth2/v2.0/devicecode"
+    assert p.token_endpoint == authority + "/oauth2/v2.0/token"
+
+
+def test_entra_issuer_without_v2_says_what_to_fix() -> None:
+    with pytest.raises(ConfigurationError, match=r"/v2\.0"):
+        build_profile("microsoft", "c", issuer="https://login.microsoftonline.com/common")
+
+
+def test_expand_authority() -> None:
+    assert expand("{authority}/t", "https://x/ten/v2.0/", "/v2.0") == "https://x/ten/t"
+    assert expand("{issuer}/t", "https://x/ten/v2.0", "/v2.0") == "https://x/ten/v2.0/t"

@@ -320,3 +320,14 @@ def test_needs_refresh_without_obtained_at() -> None:
 )
 def test_www_authenticate_error(value: Any, error: Any) -> None:
     assert tk.www_authenticate_error(value) == error
+
+
+def test_token_set_accepts_dpop_only_when_the_client_sent_proofs() -> None:
+    data = {"access_token": "a", "token_type": "dpop"}
+    assert tk.token_set(data, WALL, dpop=True)["token_type"] == "DPoP"
+    assert (
+        tk.token_set({"access_token": "a", "token_type": "bearer"}, WALL, dpop=True)["token_type"]
+        == "Bearer"
+    )
+    with pytest.raises(ProtocolError, match="Bearer and DPoP"):
+        tk.token_set({"access_token": "a", "token_type": "mac"}, WALL, dpop=True)

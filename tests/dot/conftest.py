@@ -16,6 +16,13 @@ def dot_idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DotServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def dot_idp_deep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DotServer]:
+    """A second test IdP with DOT mounted two levels down (``/services/auth/``)."""
+    with running_idp(tmp_path_factory.mktemp("dot-idp-deep"), prefix="services/auth/") as server:
+        yield server
+
+
 @pytest.fixture
 def browser_user(dot_idp: DotServer) -> Iterator[BrowserUser]:
     """A fresh browser (own cookie jar) for the demo user; not yet signed in."""

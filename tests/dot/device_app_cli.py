@@ -41,12 +41,15 @@ def device_app_command() -> list[str]:
     return [sys.executable, "-m", "device_app"]
 
 
-def provider_flags(idp: DotServer, store: Path, client_id: str | None = None) -> list[str]:
+def provider_flags(
+    idp: DotServer, store: Path, client_id: str | None = None, issuer: str | None = None
+) -> list[str]:
+    """``issuer`` defaults to the one DOT's OIDC metadata names (origin + mount prefix)."""
     return [
         "--provider",
         PROVIDER,
         "--issuer",
-        idp.issuer,
+        issuer or idp.issuer,
         "--client-id",
         client_id or idp.client_id,
         "--token-store",
@@ -110,9 +113,15 @@ class LoginRun:
 
     @classmethod
     def start(
-        cls, idp: DotServer, store: Path, client_id: str | None = None, scope: str = SCOPE
+        cls,
+        idp: DotServer,
+        store: Path,
+        client_id: str | None = None,
+        scope: str = SCOPE,
+        issuer: str | None = None,
     ) -> "LoginRun":
-        argv = ["login", "--json", *provider_flags(idp, store, client_id), "--scope", scope]
+        flags = provider_flags(idp, store, client_id, issuer)
+        argv = ["login", "--json", *flags, "--scope", scope]
         stderr_file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
         proc = subprocess.Popen(
             [*device_app_command(), *argv],

@@ -85,8 +85,8 @@ def _read_ready_line(proc: subprocess.Popen[str], log_path: Path) -> dict[str, A
 
 
 @contextmanager
-def running_idp(workdir: Path) -> Iterator[DotServer]:
-    """Run the IdP with its database in ``workdir``; stop it on exit."""
+def running_idp(workdir: Path, prefix: str = "o/") -> Iterator[DotServer]:
+    """Run the IdP with DOT mounted at ``prefix`` and its database in ``workdir``."""
     password = secrets.token_urlsafe(12)
     control_key = secrets.token_urlsafe(24)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "IDP_"))}
@@ -100,7 +100,7 @@ def running_idp(workdir: Path) -> Iterator[DotServer]:
     log_path = workdir / "idp.log"
     with log_path.open("w", encoding="utf-8") as log:
         proc = subprocess.Popen(
-            [sys.executable, str(SERVE_SCRIPT), "--db-dir", str(workdir)],
+            [sys.executable, str(SERVE_SCRIPT), "--db-dir", str(workdir), "--prefix", prefix],
             stdout=subprocess.PIPE,
             stderr=log,
             stdin=subprocess.DEVNULL,
@@ -121,8 +121,9 @@ def running_idp(workdir: Path) -> Iterator[DotServer]:
                 control_key=control_key,
                 log_path=log_path,
             )
+            path = server.issuer[len(server.base_url) :]
             probe = requests.get(
-                f"{server.base_url}/.well-known/oauth-authorization-server/o", timeout=5
+                f"{server.base_url}/.well-known/oauth-authorization-server{path}", timeout=5
             )
             if probe.status_code != 200:
                 raise IdpError(f"metadata probe answered HTTP {probe.status_code}")

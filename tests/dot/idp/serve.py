@@ -4,7 +4,7 @@
 
 The socket is bound first (port 0 = any free port) so that the settings can name the
 real address; then one JSON line goes to stdout:
-``{"base_url": ..., "client_id": ..., "short_lived_client_id": ..., "username": ...}``.
+``{"base_url": ..., "issuer": ..., "client_id": ..., "username": ...}`` and more.
 Request logs go to stderr. Stop it with SIGTERM or Ctrl-C.
 """
 # mypy: disable-error-code="import-untyped, untyped-decorator, misc"
@@ -26,6 +26,7 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
     parser.add_argument("--db-dir", help="folder for the SQLite file (default: a new temp dir)")
+    parser.add_argument("--prefix", default="o/", help="where DOT's URLs are mounted")
     return parser.parse_args(argv)
 
 
@@ -71,6 +72,7 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("IDP_CONTROL_KEY", secrets.token_urlsafe(24))
     db_dir = args.db_dir or tempfile.mkdtemp(prefix="dot-idp-")
     os.environ["IDP_DB_DIR"] = db_dir
+    os.environ["IDP_PREFIX"] = args.prefix
 
     # Importing basehttp does not read settings; binding now tells us the port.
     from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
@@ -95,7 +97,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, stop)
     ready = {
         "base_url": base_url,
-        "issuer": f"{base_url}/o",
+        "issuer": f"{base_url}/{settings.DOT_PREFIX.rstrip('/')}",
         "client_id": settings.CLIENT_ID,
         "short_lived_client_id": settings.SHORT_LIVED_CLIENT_ID,
         "short_code_lifetime": settings.DEVICE_CODE_LIFETIMES[settings.SHORT_LIVED_CLIENT_ID],

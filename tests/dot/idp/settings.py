@@ -11,6 +11,8 @@ Read from the environment that ``serve.py`` prepares before Django starts:
     Lifetime in seconds of device codes issued to the short-lived test client.
 ``IDP_CONTROL_KEY``
     Shared secret of the test-only control endpoint (``views.control``).
+``IDP_PREFIX``
+    Where DOT's URLs are mounted (default ``o/``, the tutorial's; any depth works).
 """
 # mypy: disable-error-code="import-untyped, untyped-decorator, misc"
 
@@ -22,6 +24,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 BASE_URL = os.environ["IDP_BASE_URL"].rstrip("/")
+# Where DOT is mounted: "o/" as in DOT's tutorial, or deeper ("services/auth/").
+DOT_PREFIX = os.environ.get("IDP_PREFIX", "o/").strip("/") + "/"
 DB_DIR = Path(os.environ["IDP_DB_DIR"])
 
 # Client ids are fixed so that the tests can name them; both are public clients.
@@ -96,7 +100,7 @@ DATABASES = {
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/o/device/"
+LOGIN_REDIRECT_URL = f"/{DOT_PREFIX}device/"
 USE_TZ = True
 TIME_ZONE = "UTC"
 STATIC_URL = "/static/"
@@ -122,7 +126,7 @@ def _rsa_private_key_pem() -> str:
 
 OAUTH2_PROVIDER = {
     # RFC 8628 section 3.2 verification_uri: DOT's own user-code page.
-    "OAUTH_DEVICE_VERIFICATION_URI": f"{BASE_URL}/o/device/",
+    "OAUTH_DEVICE_VERIFICATION_URI": f"{BASE_URL}/{DOT_PREFIX}device/",
     # OIDC on, so that /o/userinfo/ exists and plays the protected API.
     "OIDC_ENABLED": True,
     "OIDC_RSA_PRIVATE_KEY": _rsa_private_key_pem(),
