@@ -443,9 +443,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _stdout_gone()
 
 
+def _on_a_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def _report_failure(args: argparse.Namespace, e: Exception) -> int:
     code = _exit_for(e)
-    if code == exitcodes.INTERNAL or args.debug:
+    if code == exitcodes.INTERNAL and not _on_a_terminal():
+        # Under systemd nobody can rerun with --debug: the journal keeps what a fix needs
+        # (redacted like every line), while a person at a terminal gets the one sentence.
+        log.error("internal error; details follow", exc_info=True)
+    elif code == exitcodes.INTERNAL or args.debug:
         log.debug("details", exc_info=True)
     if isinstance(e, (DeviceAppError, ValueError)) and code != exitcodes.INTERNAL:
         message = str(e)

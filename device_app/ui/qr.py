@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import threading
 from typing import Any
 
 import pygame
@@ -14,6 +15,7 @@ Colour = tuple[int, int, int]
 
 
 DRAWERS = "qrcode.image.styles.moduledrawers"
+_IMPORT = threading.Lock()  # one thread at a time hides and restores Pillow
 
 
 def _qrcode() -> Any:
@@ -24,18 +26,23 @@ def _qrcode() -> Any:
     first activation frame (benchmarks/bench_budget.py). The import runs with Pillow hidden,
     then the drawers' package is forgotten, so that whoever imports it later gets it whole.
     """
-    if "qrcode.main" in sys.modules or "PIL" in sys.modules:
-        import qrcode
+    with _IMPORT:
+        if "qrcode.main" in sys.modules or "PIL" in sys.modules:
+            import qrcode
 
-        return qrcode
-    sys.modules["PIL"] = None  # type: ignore[assignment]  # `import PIL` raises ImportError
-    try:
-        import qrcode
-    finally:
-        if "PIL" in sys.modules and sys.modules["PIL"] is None:
-            del sys.modules["PIL"]
-        for name in [n for n in sys.modules if n == DRAWERS or n.startswith(DRAWERS + ".pil")]:
-            del sys.modules[name]
+            return qrcode
+        sys.modules["PIL"] = None  # type: ignore[assignment]  # `import PIL` raises ImportError
+        try:
+            import qrcode
+        finally:
+            if "PIL" in sys.modules and sys.modules["PIL"] is None:
+                del sys.modules["PIL"]
+            # list() copies the names in one step under the GIL: other threads import while
+            # the first screen is drawn (the flow's worker), and iterating sys.modules itself
+            # raised "dictionary changed size during iteration" on the virtual TV.
+            for name in list(sys.modules):
+                if name == DRAWERS or name.startswith(DRAWERS + ".pil"):
+                    sys.modules.pop(name, None)
     return qrcode
 
 

@@ -249,3 +249,28 @@ def test_help_documents_exit_codes():
     assert r.returncode == 0
     for code in (3, 4, 5, 6, 7, 8):
         assert " %d  " % code in r.stdout
+
+
+def test_an_internal_error_under_a_service_leaves_its_traceback_in_the_log(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Under systemd stderr is the journal, not a person: nobody can rerun with --debug, so the
+    # traceback goes there (redacted); a terminal gets the one sentence only.
+    from device_app.cli import board_commands
+    from device_app.engine.logging_setup import register_secret
+
+    register_secret(CANARY_AT)
+
+    def broken(args: Any) -> int:
+        raise RuntimeError("dictionary changed size during iteration " + CANARY_AT)
+
+    monkeypatch.setattr(board_commands, "cmd_boards", broken)
+    assert main(["boards"]) == exitcodes.INTERNAL
+    err = capsys.readouterr().err
+    assert "internal error" in err and "Traceback" in err and "in broken" in err
+    assert CANARY_AT not in err
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["boards"]) == exitcodes.INTERNAL
+    err = capsys.readouterr().err
+    assert "internal error" in err and "Traceback" not in err

@@ -16,10 +16,10 @@ def modules_after(code: str) -> set[str]:
         [sys.executable, "-c", code + "\nimport sys\nprint(' '.join(sorted(sys.modules)))"],
         capture_output=True,
         text=True,
-        check=True,
         timeout=120,
         env={"PYGAME_HIDE_SUPPORT_PROMPT": "1", "PATH": "/usr/bin:/bin"},
     )
+    assert out.returncode == 0, out.stderr[-2000:]
     return set(out.stdout.split())
 
 
@@ -71,3 +71,32 @@ def test_the_session_is_wired_without_the_http_stack_until_its_first_request() -
     )
     assert not {"requests", "urllib3"} & modules_after(wire)
     assert {"requests", "urllib3"} <= modules_after(wire + "t.made()\n")
+
+
+def test_the_qr_code_is_made_while_another_thread_imports() -> None:
+    # The TV draws the first QR while the flow's worker imports the HTTP stack: the import of
+    # qrcode must not trip over sys.modules changing under it ("dictionary changed size during
+    # iteration" ended the app on the virtual TV when a resumed code was drawn at once).
+    churn = (
+        "import sys, threading, types\n"
+        "sys.setswitchinterval(1e-6)\n"
+        "stop = threading.Event()\n"
+        "def churn():\n"
+        "    i = 0\n"
+        "    while not stop.is_set():\n"
+        "        name = 'churn_%d' % (i % 50)\n"
+        "        sys.modules[name] = types.ModuleType(name)\n"
+        "        sys.modules.pop('churn_%d' % ((i + 25) % 50), None)\n"
+        "        i += 1\n"
+        "t = threading.Thread(target=churn); t.start()\n"
+        "try:\n"
+        "    for _ in range(40):\n"
+        "        for n in [n for n in list(sys.modules) if n.startswith('qrcode')]:\n"
+        "            sys.modules.pop(n, None)\n"
+        "        from device_app.ui import qr\n"
+        "        qr._qrcode()\n"
+        "finally:\n"
+        "    stop.set(); t.join()\n"
+    )
+    loaded = modules_after(churn)
+    assert "qrcode.main" in loaded and "PIL" not in loaded
