@@ -33,6 +33,7 @@ SCENARIOS = {
     8: "comments-only provider file: error screen, no restart loop",
     9: "systemctl stop and shutdown end the app within 2 s over the emulation's floor",
     10: "the unit as installed draws (GLES2 chosen and logged); desktop OpenGL is black",
+    11: "power-on to the code on screen, measured beside the floor program booted the same way",
 }
 # Issue 12: the whole CI run stays under 30 minutes; the VM part takes about a third of that.
 TIMEOUT_S = 1500

@@ -170,6 +170,8 @@ install_test_parts() {
     install -d "$ROOT/opt/vm"
     install_test_venv
     install -m 0755 "$GUEST_FILES"/*.py "$ROOT/opt/vm/"
+    # Scenario 11 boots the benchmark's floor program in the app's place (benchmarks/floor.py).
+    install -m 0644 "$SRC/benchmarks/floor.py" "$ROOT/opt/vm/floor.py"
     install -m 0644 "$GUEST_FILES"/*.service "$ROOT/etc/systemd/system/"
     chroot_run systemctl enable vm-agent.service vm-simulator.service vm-remote.service >/dev/null 2>&1
     owner_edits

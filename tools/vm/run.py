@@ -35,6 +35,7 @@ FIRST_BOOT: list[tuple[int, str, Callable[..., dict[str, Any]]]] = [
     (8, "comments-only provider file: error screen, no restart loop", sc.comments_only_provider),
     (10, "black frames: the unit as installed draws, and why", sc.black_frame),
     (7, "KMSDRM cannot start: never ready over nothing", sc.no_display),
+    (11, "power-on to the code on screen: the app beside the floor", sc.power_on),
 ]
 
 
@@ -210,7 +211,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9,10")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9,10,11")
     parser.add_argument("--power-cuts", type=int, default=5)
     args = parser.parse_args()
     only = {int(x) for x in args.only.split(",") if x}

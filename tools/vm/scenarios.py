@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import look
+from machine import GuestError
 from tv import APP as APP_PATH
 from tv import PROVIDER_ARGS, TV
 
@@ -390,6 +391,80 @@ def no_display(tv: TV, state: dict[str, Any], watch_s: float = 40.0) -> Result:
         unit=unit,
         journal=lines[-1:],
         failed_starts=len(lines),
+    )
+
+
+# --------------------------------------------------------------------------- 11
+# The floor program (benchmarks/floor.py: import pygame, open the screen, one request to the
+# simulator, fill, flip, one line) run by the same unit, session and interpreter as the app.
+FLOOR_DROPIN = "/etc/systemd/system/device-app.service.d/floor.conf"
+FLOOR_SERVICE = (
+    "[Service]\\nType=simple\\nWatchdogSec=0\\nNotifyAccess=none\\n"
+    "Environment=SDL_FRAMEBUFFER_ACCELERATION=opengles2\\nExecStart=\\n"
+    "ExecStart=/opt/device-app/venv/bin/python /opt/vm/floor.py --issuer http://127.0.0.1:8765"
+    " --client-id tv-demo --size 1920x1080 --hold 86400\\n"
+)
+
+
+def _reboot(tv: TV) -> None:
+    boots = len(tv.agent.hellos)
+    tv.sh("systemctl reboot --no-block")
+    tv.agent.wait_boot(boots + 1, timeout=300)
+
+
+def _main_started(tv: TV) -> float:
+    """When systemd started the unit's program, on the guest's monotonic clock (seconds)."""
+    text = tv.sh("systemctl show device-app -p ExecMainStartTimestampMonotonic")
+    return int(text.strip().split("=", 1)[1]) / 1e6
+
+
+def _floor_line(tv: TV, timeout: float) -> dict[str, Any]:
+    """The floor's one line from this boot's journal."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for line in tv.sh("journalctl -b -t device-app -o cat --no-pager").splitlines():
+            if line.startswith("{") and '"activation"' in line:
+                return dict(json.loads(line))
+        if time.monotonic() > deadline:
+            raise GuestError("the floor program wrote no line within %.0f s" % timeout)
+        time.sleep(1)
+
+
+def power_on(tv: TV, state: dict[str, Any]) -> Result:
+    """Power-on to the code on screen, the app beside the floor booted the same way.
+
+    Both figures are read inside the guest on its monotonic clock, which starts with the
+    kernel: the app's ``screen: activation`` event and the floor's line. The app is stopped
+    first (which drops the pending code), so after the boot it asks the server for a code as
+    the floor does, instead of showing the saved one.
+    """
+    tv.sh("systemctl stop device-app", timeout=60)
+    before = len(tv.events())
+    _reboot(tv)
+    _, shown = tv.wait_screen("activation", after=before, timeout=240)
+    app_started = _main_started(tv)
+    tv.sh("mkdir -p %s && printf '%s' > %s && systemctl daemon-reload"
+          % (FLOOR_DROPIN.rsplit("/", 1)[0], FLOOR_SERVICE, FLOOR_DROPIN))  # fmt: skip
+    try:
+        _reboot(tv)
+        floor = _floor_line(tv, timeout=240)
+        floor_started = _main_started(tv)
+        png = tv.shot("power-on-floor")
+    finally:
+        tv.sh("rm -f %s; systemctl daemon-reload" % FLOOR_DROPIN)
+    before = len(tv.events())
+    tv.sh("systemctl restart device-app", timeout=120)
+    _, state["code"] = tv.wait_event(lambda e: e.get("event") == "code", after=before, timeout=120)
+    app, low = float(shown["t"]), float(floor["t"])
+    return _verdict(
+        floor.get("user_code_len", 0) > 0 and tv.drawn(png),
+        "the floor program did not get a code or did not draw",
+        seconds_power_on_to_code_app=round(app, 2),
+        seconds_power_on_to_code_floor=round(low, 2),
+        ratio=round(app / low, 2),
+        seconds_process_start_to_code_app=round(app - app_started, 2),
+        seconds_process_start_to_code_floor=round(low - floor_started, 2),
+        ratio_from_process_start=round((app - app_started) / (low - floor_started), 2),
     )
 
 
