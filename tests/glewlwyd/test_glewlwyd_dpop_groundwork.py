@@ -1,10 +1,11 @@
-"""Groundwork for issue 13, part 3: glewlwyd with DPoP allowed binds tokens to a device key.
+"""glewlwyd with DPoP allowed, checked by hand: the harness binds tokens to a device key.
 
-device-app does not speak DPoP yet, so these tests check the harness, not the client: the
-``oidcdpop`` plugin instance allows DPoP, a hand-made proof (dpop.py) gets a bound token
-(``token_type`` DPoP, ``cnf.jkt`` the key's thumbprint), userinfo takes it with a proof
-carrying ``ath`` and refuses it as Bearer. And device-app, which sends no proof, still gets
-Bearer tokens there: DPoP is allowed, not required.
+These tests check the test instance itself, with a hand-made proof (dpop.py) and no client:
+the ``oidcdpop`` plugin instance allows DPoP, a proof gets a bound token (``token_type``
+DPoP, ``cnf.jkt`` the key's thumbprint), userinfo takes it with a proof carrying ``ath`` and
+refuses it as Bearer. device-app without ``--dpop on`` (the glewlwyd profile reads no
+metadata, so ``auto`` is off) sends no proof and still gets Bearer tokens there: DPoP is
+allowed, not required. device-app's own DPoP against this instance: test_glewlwyd_dpop.py.
 """
 
 from pathlib import Path
