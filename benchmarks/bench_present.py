@@ -6,7 +6,6 @@ build machine and on a Pi over SSH while the service is stopped.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 import tempfile
@@ -54,7 +53,7 @@ def main(argv: list[str]) -> int:
         load_board(n) for n in ("spi-480x320", "pi-dsi-7in", "pi-hdmi-1080p", "tv-4k")
     ]
     if not argv:
-        boards.append(dataclasses.replace(load_board("pi-hdmi-1080p"), rotation=90))
+        boards.append(load_board("pi-hdmi-1080p")._replace(rotation=90))
     for b in boards:
         for line in measure(b):
             sys.stdout.write(line + "\n")

@@ -20,9 +20,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from device_app.engine import private_files as fsutil
 from device_app.engine.token_store import TokenStoreError
@@ -36,8 +35,7 @@ MAX_INDEX_BYTES = 64 * 1024
 LOCK_TIMEOUT = 5.0  # the token store's own lock timeout (token_store.DEFAULT_LOCK_TIMEOUT)
 
 
-@dataclass(frozen=True)
-class Account:
+class Account(NamedTuple):
     """One account: its token store id, its display name, its ``sub`` and last use (wall s)."""
 
     store: str

@@ -10,9 +10,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from device_app.core.errors import DeviceAppError
 from device_app.core.profile import Profile, build_profile
@@ -27,15 +26,14 @@ DPOP_MODES = ("auto", "on", "off")
 DPOP_ALGS = "dpop_signing_alg_values_supported"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """What the user asked for, before any network access."""
+class Settings(NamedTuple):
+    """What the user asked for, before any network access. Its repr hides the client secret."""
 
     provider: str
     provider_data: Mapping[str, Any]
     issuer: str | None
     client_id: str | None
-    client_secret: str | None = field(repr=False)
+    client_secret: str | None
     scope: str | None
     client_auth: str | None
     extra_params: Mapping[str, str]
@@ -51,6 +49,13 @@ class Settings:
         """File name (without suffix) of this device profile's token store."""
         raw = "%s-%s" % (self.provider, self.client_id or "client")
         return re.sub(r"[^A-Za-z0-9._-]", "_", raw)[:64]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            "%s=%r" % (name, "<hidden>" if name == "client_secret" and value else value)
+            for name, value in zip(self._fields, self, strict=True)
+        )
+        return "Settings(%s)" % shown
 
 
 def resolve_profile(settings: Settings, transport: Any, cache_dir: Path | None) -> Profile:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from device_app.assets import BOARD_DIR, THEME_DIR, stem, toml_files
 from device_app.core.errors import ConfigurationError
@@ -56,8 +55,7 @@ class BoardError(ConfigurationError, ValueError):
         ConfigurationError.__init__(self, message)
 
 
-@dataclass(frozen=True)
-class SafeArea:
+class SafeArea(NamedTuple):
     """Title-safe insets: fractions of the screen's width (left/right) and height (top/bottom)."""
 
     top: float = 0.05
@@ -66,8 +64,7 @@ class SafeArea:
     left: float = 0.05
 
 
-@dataclass(frozen=True)
-class Kiosk:
+class Kiosk(NamedTuple):
     """Unattended behaviour: nobody is there to press OK."""
 
     enabled: bool = False
@@ -76,32 +73,32 @@ class Kiosk:
     retry_backoff_max: float = 60.0  # cap of the backoff between automatic recoveries
 
 
-@dataclass(frozen=True)
-class Board:
+class Board(NamedTuple):
     """Everything the app needs to know about where it runs."""
 
     name: str
     description: str
     width: int
     height: int
+    # The effective keymap: the default keymap (hardware/input/default_keymap.toml) with the
+    # board's [keymap] table layered on top. Key name (SDL or evdev) -> action id.
+    # No default: parse_board always builds it, so no board is left without keys.
+    keymap: Mapping[str, str]
     display: str = "window"  # one of DISPLAYS
     video_driver: str = ""  # SDL_VIDEODRIVER to try first ("" lets SDL choose)
     video_fallbacks: tuple[str, ...] = ()
     fullscreen: bool = False
     rotation: int = 0  # degrees, done in software
     framebuffer: str = ""  # e.g. /dev/fb1 for display = "framebuffer"
-    safe_area: SafeArea = field(default_factory=SafeArea)
+    safe_area: SafeArea = SafeArea()
     theme: str = "dark"
     locale: str = ""  # "" = from the environment (LANGUAGE, LC_ALL, LC_MESSAGES, LANG)
     device_name: str = "Living-room TV"
-    # The effective keymap: the default keymap (hardware/input/default_keymap.toml) with the
-    # board's [keymap] table layered on top. Key name (SDL or evdev) -> action id.
-    keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(layer_keymap({})))
     input_sources: tuple[str, ...] = ("keyboard",)
     evdev_devices: tuple[str, ...] = ()  # device names or paths to read; empty = all with keys
     touch: bool = False
     token_store: str = ""  # "" = the user's default (engine/locations.py: XDG_STATE_HOME)
-    kiosk: Kiosk = field(default_factory=Kiosk)
+    kiosk: Kiosk = Kiosk()
     framebuffer_format: str = ""  # one of FRAMEBUFFER_FORMATS
     evdev_grab: bool = False  # EVIOCGRAB the evdev devices so the console and SDL don't see keys
     # IR remotes auto-repeat; presses of the same key closer than this are one press

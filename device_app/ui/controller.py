@@ -20,8 +20,7 @@ OK, so there the controller asks again by itself, with a capped backoff after er
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from device_app.core import events, outcomes
 from device_app.ui import i18n, text
@@ -38,8 +37,7 @@ AWAY_SCREENS = (vm.EXPIRED, vm.DENIED, vm.ERROR)  # BACK there returns to Home (
 _MIRRORED = {"left": "right", "right": "left"}
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """Something the app must do: login, cancel, userinfo, logout, speak, set_language."""
 
     name: str
@@ -47,8 +45,7 @@ class Command:
     args: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class KioskSettings:
+class KioskSettings(NamedTuple):
     """The parts of ``board.kiosk`` the screen logic needs."""
 
     enabled: bool = False

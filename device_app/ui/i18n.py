@@ -5,8 +5,8 @@ from __future__ import annotations
 import gettext
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from importlib.resources.abc import Traversable
+from typing import NamedTuple
 
 from device_app.assets import LOCALE_DIR
 
@@ -93,8 +93,7 @@ def choose_language(board_locale: str, environ: Mapping[str, str] | None = None)
     return DEFAULT_LANGUAGE
 
 
-@dataclass(frozen=True)
-class Translator:
+class Translator(NamedTuple):
     """``tr("text {name}", name=...)`` -> the translated, formatted text."""
 
     language: str

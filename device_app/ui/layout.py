@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from device_app.ui import screens as sc
 from device_app.ui import scripts
@@ -76,8 +75,7 @@ class Measurer(Protocol):
         """Height of one line in pixels."""
 
 
-@dataclass(frozen=True)
-class Box:
+class Box(NamedTuple):
     """A placed element: its rectangle, font size and the lines of text it shows."""
 
     name: str
@@ -93,8 +91,7 @@ class Box:
     template_size: int = 0  # the size the box was fitted for (dynamic text may shrink)
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(NamedTuple):
     """Every box on a screen, plus the QR placement (x, y, side, pixels per module)."""
 
     width: int
@@ -104,7 +101,7 @@ class Layout:
     qr: Rect | None = None
     ppm: int = 0
     mode: str = ""
-    problems: tuple[str, ...] = field(default=())
+    problems: tuple[str, ...] = ()
     logo: Rect | None = None  # the theme's logo, above everything else
 
     def box(self, name: str) -> Box | None:
@@ -243,14 +240,21 @@ def fit(
     return size, kept, False
 
 
-@dataclass
 class _Fitted:
-    el: Element
-    size: int
-    lines: list[str]
-    height: int
-    width: int
-    ok: bool
+    """An element fitted at one size: its lines, their height and widest width, and whether
+    it fitted without shrinking to the floor."""
+
+    __slots__ = ("el", "height", "lines", "ok", "size", "width")
+
+    def __init__(
+        self, el: Element, size: int, lines: list[str], height: int, width: int, ok: bool
+    ) -> None:
+        self.el = el
+        self.size = size
+        self.lines = lines
+        self.height = height
+        self.width = width
+        self.ok = ok
 
 
 def _fit_el(
@@ -400,7 +404,7 @@ def _narrow_options(boxes: list[Box], fitted: list[_Fitted], sx: int, sw: int) -
         return boxes
     opt_w = min(sw, max(f.width + 2 * max(4, f.size) for f in options))
     return [
-        replace(b, rect=(sx + (sw - opt_w) // 2, b.rect[1], opt_w, b.rect[3]))
+        b._replace(rect=(sx + (sw - opt_w) // 2, b.rect[1], opt_w, b.rect[3]))
         if b.kind == sc.OPTION
         else b
         for b in boxes
@@ -471,8 +475,7 @@ def _column(
     return fitted, total, all(f.ok for f in fitted)
 
 
-@dataclass(frozen=True)
-class _ActivationPlan:
+class _ActivationPlan(NamedTuple):
     """What one attempt at the activation layout works with: groups, sizes, arrangement."""
 
     safe: Rect
@@ -494,8 +497,7 @@ class _ActivationPlan:
         return max(8, round(self.safe[2] * 0.03))
 
 
-@dataclass(frozen=True)
-class _ActivationFit:
+class _ActivationFit(NamedTuple):
     """The elements fitted at one scale, and whether they fit above the bottom group."""
 
     bottom: list[_Fitted]
@@ -716,7 +718,7 @@ def layout_screen(
         lo = layout_activation(comp, m, w, h, area, qr_modules)
     else:
         lo = layout_message(comp, m, w, h, area)
-    return replace(lo, safe=safe, logo=logo) if logo is not None else lo
+    return lo._replace(safe=safe, logo=logo) if logo is not None else lo
 
 
 # What reads left to right whatever the language: the code and the address, exactly as sent.
@@ -733,9 +735,8 @@ def mirrored(lo: Layout) -> Layout:
     def flip(r: Rect) -> Rect:
         return (2 * sx + sw - r[0] - r[2], r[1], r[2], r[3])
 
-    boxes = tuple(replace(b, rect=flip(b.rect), align=_FLIP_ALIGN[b.align]) for b in lo.boxes)
-    return replace(
-        lo,
+    boxes = tuple(b._replace(rect=flip(b.rect), align=_FLIP_ALIGN[b.align]) for b in lo.boxes)
+    return lo._replace(
         boxes=boxes,
         qr=flip(lo.qr) if lo.qr is not None else None,
         logo=flip(lo.logo) if lo.logo is not None else None,

@@ -9,28 +9,26 @@ that a late answer to a cancelled command changes nothing. ``apply`` hands it on
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from device_app.ui.controller import Controller
 from device_app.ui.viewmodel import AccountRow
 
 
-@dataclass(frozen=True)
-class FlowUpdate:
+class FlowUpdate(NamedTuple):
     """A flow event (its public fields) from the login started with ``gen``."""
 
     gen: int
     kind: str
-    public: Mapping[str, Any] = field(default_factory=dict)
+    public: Mapping[str, Any] = MappingProxyType({})
     final: bool = False
 
     def apply(self, controller: Controller, now: float) -> None:
         controller.on_flow_event(self.gen, self.kind, self.public, now, final=self.final)
 
 
-@dataclass(frozen=True)
-class LoginFailed:
+class LoginFailed(NamedTuple):
     """The login raised instead of ending with an event."""
 
     gen: int
@@ -41,8 +39,7 @@ class LoginFailed:
         controller.on_login_failed(self.gen, self.category, self.error, now)
 
 
-@dataclass(frozen=True)
-class UserInfoArrived:
+class UserInfoArrived(NamedTuple):
     """The account details from the userinfo call started with ``gen``."""
 
     gen: int
@@ -52,8 +49,7 @@ class UserInfoArrived:
         controller.on_userinfo(self.gen, self.info, now)
 
 
-@dataclass(frozen=True)
-class UserInfoFailed:
+class UserInfoFailed(NamedTuple):
     """userinfo raised: ``reauth`` when the device must be authorized again."""
 
     gen: int
@@ -65,8 +61,7 @@ class UserInfoFailed:
         controller.on_userinfo_failed(self.gen, self.reauth, self.category, self.error, now)
 
 
-@dataclass(frozen=True)
-class SignedOut:
+class SignedOut(NamedTuple):
     """logout finished (local tokens are gone whatever the server said)."""
 
     gen: int
@@ -75,8 +70,7 @@ class SignedOut:
         controller.on_signed_out(self.gen, now)
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(NamedTuple):
     """A named remote/keyboard action (device_app.hardware.input.actions)."""
 
     name: str
@@ -85,8 +79,7 @@ class Action:
         controller.on_action(self.name, now)
 
 
-@dataclass(frozen=True)
-class AccountsChanged:
+class AccountsChanged(NamedTuple):
     """The host's accounts as they are now (sent before the result that changed them)."""
 
     rows: tuple[AccountRow, ...]

@@ -9,7 +9,7 @@ own beside the one it draws on (issue 14: memory on a Pi Zero 2 W).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import pygame
 
@@ -18,12 +18,11 @@ from device_app.ui import qr
 from device_app.ui import screens as sc
 from device_app.ui.fonts import Directed, Fonts
 from device_app.ui.i18n import Translator, is_rtl
-from device_app.ui.themes import Colour, Theme
+from device_app.ui.themes import COLOUR_KEYS, Colour, Theme
 from device_app.ui.viewmodel import ViewModel
 
 
-@dataclass(frozen=True)
-class Insets:
+class Insets(NamedTuple):
     """Safe-area fractions (same meaning as ``boards.SafeArea``)."""
 
     top: float = 0.05
@@ -75,8 +74,12 @@ class Renderer:
     # -- drawing -----------------------------------------------------------------------------
 
     def _colour(self, name: str) -> Colour:
-        value = getattr(self.theme, name, self.theme.text)
-        return value if isinstance(value, tuple) else self.theme.text
+        # Only a colour's name: a theme is a tuple, and its other attributes (_fields, the
+        # logo ...) are no colours.
+        if name not in COLOUR_KEYS:
+            return self.theme.text
+        value: Colour = getattr(self.theme, name)
+        return value
 
     def _draw_box(self, box: lay.Box) -> pygame.Rect:
         rect = pygame.Rect(box.rect)

@@ -9,7 +9,7 @@ box only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from device_app.core import outcomes
 from device_app.ui import viewmodel as vm
@@ -38,8 +38,7 @@ COUNTDOWN = "countdown"
 CAPTION = "caption"
 
 
-@dataclass(frozen=True)
-class Element:
+class Element(NamedTuple):
     """One piece of text on a screen."""
 
     name: str  # unique on the screen
@@ -52,8 +51,7 @@ class Element:
     focused: bool = False
 
 
-@dataclass(frozen=True)
-class Composition:
+class Composition(NamedTuple):
     """A screen's content: ``activation`` (code + QR) or ``message`` layout."""
 
     screen: str
@@ -449,4 +447,4 @@ def _activation(v: vm.ViewModel, tr: Translator) -> Composition:
 
 def with_text(e: Element, text: str) -> Element:
     """A copy of ``e`` showing ``text``."""
-    return replace(e, text=text)
+    return e._replace(text=text)

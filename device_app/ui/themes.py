@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, fields
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import NamedTuple
 
 from device_app.assets import THEME_DIR, file_path, stem, toml_files
 from device_app.core.errors import ConfigurationError
@@ -27,8 +27,7 @@ LOGO_TYPES = (".png", ".svg")  # what SDL_image in pygame-ce's wheels decodes fo
 MAX_LOGO_BYTES = 2 * 1024 * 1024  # a logo, not a photograph: the TV keeps it in memory
 
 
-@dataclass(frozen=True)
-class Theme:
+class Theme(NamedTuple):
     """Every colour a screen uses, as (r, g, b), and the operator's logo (a file) if any."""
 
     name: str
@@ -49,7 +48,8 @@ class Theme:
     logo: str = ""  # a PNG or SVG file, shown at the top of every screen
 
 
-_COLOUR_KEYS = tuple(f.name for f in fields(Theme) if f.name not in ("name", "logo"))
+# The names of a theme's colours: what a theme file must set and a screen element may name.
+COLOUR_KEYS = tuple(f for f in Theme._fields if f not in ("name", "logo"))
 
 
 def parse_colour(value: object, where: str) -> Colour:
@@ -78,15 +78,15 @@ def load_theme(name: str) -> Theme:
         ) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise ThemeError("%s: cannot read theme: %s" % (path, e)) from None
-    unknown = sorted(set(data) - set(_COLOUR_KEYS) - {"name", "logo"})
+    unknown = sorted(set(data) - set(COLOUR_KEYS) - {"name", "logo"})
     if unknown:
         raise ThemeError(
-            "%s: unknown key %s (expected: %s)" % (path, unknown[0], ", ".join(_COLOUR_KEYS))
+            "%s: unknown key %s (expected: %s)" % (path, unknown[0], ", ".join(COLOUR_KEYS))
         )
-    missing = [k for k in _COLOUR_KEYS if k not in data]
+    missing = [k for k in COLOUR_KEYS if k not in data]
     if missing:
         raise ThemeError("%s: missing colour %s" % (path, missing[0]))
-    colours = {k: parse_colour(data[k], "%s: %s" % (path, k)) for k in _COLOUR_KEYS}
+    colours = {k: parse_colour(data[k], "%s: %s" % (path, k)) for k in COLOUR_KEYS}
     for key, what in (("code", "the user code"), ("accent", "the address (accent)")):
         ratio = contrast_ratio(colours[key], colours["background"])
         if ratio < MIN_CODE_CONTRAST:

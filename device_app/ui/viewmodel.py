@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from device_app.core import outcomes
 from device_app.core.profile import DEFAULT_EXPIRES
@@ -60,8 +59,7 @@ CATEGORIES = outcomes.CATEGORIES
 WARN_SECONDS = 60  # countdown turns amber below a minute (design-notes §5)
 
 
-@dataclass(frozen=True)
-class CodeInfo:
+class CodeInfo(NamedTuple):
     """A user code on screen; ``expires_at`` is on the caller's monotonic clock."""
 
     user_code: str
@@ -72,16 +70,14 @@ class CodeInfo:
     message: str = ""
 
 
-@dataclass(frozen=True)
-class UserInfo:
+class UserInfo(NamedTuple):
     """Who signed in: a display name and (label msgid, value) details."""
 
     name: str
     details: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class AccountRow:
+class AccountRow(NamedTuple):
     """One account on Home: its id (the host's store id), name, and whether it must sign in."""
 
     id: str
@@ -89,8 +85,7 @@ class AccountRow:
     needs_sign_in: bool = False
 
 
-@dataclass(frozen=True)
-class ErrorInfo:
+class ErrorInfo(NamedTuple):
     """A failure shown to a person: category, the OAuth error name, the server's words."""
 
     category: str
@@ -177,33 +172,79 @@ def next_tick(deadline: float | None, now: float) -> float | None:
     return now + step
 
 
-@dataclass
 class ScreenState:
-    """What the controller knows; :func:`build` renders it for a moment in time."""
+    """What the controller knows; :func:`build` renders it for a moment in time.
 
-    screen: str = STARTING
-    why: str = WHY_CODE
-    code: CodeInfo | None = None
-    status: str = STATUS_WAITING
-    retry_at: float | None = None
-    retry_attempt: int = 0
-    error: ErrorInfo | None = None
-    denied: str = ""
-    user: UserInfo | None = None
-    buttons: tuple[str, ...] = ()
-    focus: int = 0
-    auto_at: float | None = None  # kiosk or greeting timer deadline
-    auto_what: str = ""  # what happens at auto_at: "home", "sign_out", "retry"
-    cancelled: bool = False  # the expired screen after BACK rather than a real expiry
-    accounts: tuple[AccountRow, ...] = ()  # several accounts: Home lists them
-    current: str = ""  # the id of the current account
-    account_limit: int = 0  # how many accounts fit (0: accounts are off)
-    row: int = -1  # the focused account on Home (-1: the focus is on the buttons)
-    disabled: tuple[str, ...] = ()  # buttons shown but not usable (Add account at the limit)
+    Mutable: the controller changes it in place (a plain class, not a dataclass: see
+    docs/ARCHITECTURE.md, "Records").
+    """
+
+    __slots__ = (
+        "account_limit",
+        "accounts",
+        "auto_at",
+        "auto_what",
+        "buttons",
+        "cancelled",
+        "code",
+        "current",
+        "denied",
+        "disabled",
+        "error",
+        "focus",
+        "retry_at",
+        "retry_attempt",
+        "row",
+        "screen",
+        "status",
+        "user",
+        "why",
+    )
+
+    def __init__(
+        self,
+        screen: str = STARTING,
+        why: str = WHY_CODE,
+        code: CodeInfo | None = None,
+        status: str = STATUS_WAITING,
+        retry_at: float | None = None,
+        retry_attempt: int = 0,
+        error: ErrorInfo | None = None,
+        denied: str = "",
+        user: UserInfo | None = None,
+        buttons: tuple[str, ...] = (),
+        focus: int = 0,
+        auto_at: float | None = None,
+        auto_what: str = "",
+        cancelled: bool = False,
+        accounts: tuple[AccountRow, ...] = (),
+        current: str = "",
+        account_limit: int = 0,
+        row: int = -1,
+        disabled: tuple[str, ...] = (),
+    ) -> None:
+        self.screen = screen
+        self.why = why
+        self.code = code
+        self.status = status
+        self.retry_at = retry_at
+        self.retry_attempt = retry_attempt
+        self.error = error
+        self.denied = denied
+        self.user = user
+        self.buttons = buttons
+        self.focus = focus
+        self.auto_at = auto_at  # kiosk or greeting timer deadline
+        self.auto_what = auto_what  # what happens at auto_at: "home", "sign_out", "retry"
+        self.cancelled = cancelled  # the expired screen after BACK rather than a real expiry
+        self.accounts = accounts  # several accounts: Home lists them
+        self.current = current  # the id of the current account
+        self.account_limit = account_limit  # how many accounts fit (0: accounts are off)
+        self.row = row  # the focused account on Home (-1: the focus is on the buttons)
+        self.disabled = disabled  # buttons shown but not usable (Add account at the limit)
 
 
-@dataclass(frozen=True)
-class ViewModel:
+class ViewModel(NamedTuple):
     """One frame's worth of content, independent of pixels and language."""
 
     screen: str

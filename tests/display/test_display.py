@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import os
 import struct
@@ -45,7 +44,7 @@ def _quit_display() -> Iterator[None]:
 
 
 def small(board: str = "desktop", **changes: object) -> Board:
-    return dataclasses.replace(load_board(board), **changes)  # type: ignore[arg-type]
+    return load_board(board)._replace(**changes)  # type: ignore[arg-type]
 
 
 # -- rotation maths ---------------------------------------------------------------------------

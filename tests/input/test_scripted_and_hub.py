@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import threading
@@ -48,6 +47,13 @@ def test_replay_posts_each_action_at_its_time() -> None:
     src.run()
     assert posted == [(50.0, "down"), (51.5, "down"), (54.0, "select")]
     assert ft.waits == [1.5, 2.5]  # waits only until the next step, never polls
+
+
+def test_steps_are_accepted_as_steps_or_pairs() -> None:
+    # A Step is a (at, action) pair itself (a NamedTuple): given back, it is read as one.
+    steps = parse_steps([Step(0.5, "select"), (1, "down"), {"at": 2, "action": "up"}])
+    assert steps == [Step(0.5, "select"), Step(1.0, "down"), Step(2.0, "up")]
+    assert all(type(s) is Step for s in steps)
 
 
 def test_pump_is_time_driven() -> None:
@@ -125,7 +131,7 @@ def test_missing_script(tmp_path: Path) -> None:
 
 
 def board_with(tmp_path: Path, **changes: Any) -> Board:
-    return dataclasses.replace(load_board("pi-hdmi-1080p"), **changes)
+    return load_board("pi-hdmi-1080p")._replace(**changes)
 
 
 def test_hub_runs_evdev_and_scripted_sources_into_one_callback(tmp_path: Path) -> None:

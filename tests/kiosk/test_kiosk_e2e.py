@@ -6,7 +6,6 @@ time the kiosk signs out by itself, revokes the tokens at the server and shows a
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 import time
@@ -71,7 +70,7 @@ def test_two_visitors_in_a_row(tmp_path: Path) -> None:
 
     board = load_board("kiosk")
     assert board.kiosk.enabled
-    board = dataclasses.replace(board, kiosk=dataclasses.replace(board.kiosk, sign_out_after=2.0))
+    board = board._replace(kiosk=board.kiosk._replace(sign_out_after=2.0))
     with start_server(
         SimulatorConfig(
             dialect="standard", port=0, interval=1, expires_in=120, db_path=tmp_path / "sim.db"

@@ -164,9 +164,7 @@ def test_tells_systemd_it_is_ready_after_the_first_frame(
     ],
 )
 def test_every_board_runs_and_shows_the_code(name: str, tmp_path: Path) -> None:
-    import dataclasses
-
-    board = dataclasses.replace(load_board(name), input_sources=("keyboard",))
+    board = load_board(name)._replace(input_sources=("keyboard",))
     log_path = tmp_path / "events.jsonl"
     app = App(board, FakeSession(), events=EventLog(log_path, time.monotonic), offscreen=True)
     assert app.run(max_seconds=0.4) == 0
@@ -176,9 +174,7 @@ def test_every_board_runs_and_shows_the_code(name: str, tmp_path: Path) -> None:
 
 
 def test_tapping_buttons_signs_out(tmp_path: Path) -> None:
-    import dataclasses
-
-    board = dataclasses.replace(load_board("desktop"), touch=True, rotation=0)
+    board = load_board("desktop")._replace(touch=True, rotation=0)
     session = FakeSession(signed_in=True)
     app = App(board, session, offscreen=True)
 

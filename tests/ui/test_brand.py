@@ -3,7 +3,6 @@ address would be hard to read, and a logo that never crowds the code, the URL or
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pygame
@@ -117,7 +116,7 @@ def test_the_logo_leaves_the_code_url_and_qr_alone(
 
 
 def test_every_screen_carries_the_logo(fonts: Fonts) -> None:
-    board = dataclasses.replace(load_board("pi-dsi-7in"))
+    board = load_board("pi-dsi-7in")._replace()
     for screen in vm.SCREENS:
         r = render(board, screen, "de", fonts, theme=BRAND)
         check_geometry(r)

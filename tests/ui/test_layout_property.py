@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pygame
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -40,7 +38,7 @@ def fonts() -> Fonts:
 )
 def test_activation_always_fits(w: int, aspect: float, code: str, path: str, language: str) -> None:
     h = max(240, min(2160, round(w / aspect)))
-    board = dataclasses.replace(load_board("desktop"), width=w, height=h)
+    board = load_board("desktop")._replace(width=w, height=h)
     uri = "https://example.com/" + path  # at most 39 characters
     c = sample_controller(
         vm.ACTIVATION,

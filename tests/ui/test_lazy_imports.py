@@ -100,3 +100,30 @@ def test_the_qr_code_is_made_while_another_thread_imports() -> None:
     )
     loaded = modules_after(churn)
     assert "qrcode.main" in loaded and "PIL" not in loaded
+
+
+def test_no_dataclasses_on_the_way_to_the_first_screen() -> None:
+    # Records are NamedTuples: a dataclass costs about 0.5 ms to create at import, and the
+    # dataclasses module brings inspect, ast, dis and tokenize (docs/ARCHITECTURE.md, Records).
+    # pygame-ce 2.5 imports dataclasses itself (pygame.system's PowerState), so after the
+    # command line is checked, pygame comes first and then both names are barred: any import
+    # of either from our modules raises instead of hiding behind pygame's.
+    loaded = modules_after(
+        "import sys\n"
+        "import device_app.cli.commands, device_app.engine.wiring\n"
+        "early = {'dataclasses', 'inspect'} & set(sys.modules)\n"
+        "assert not early, 'imported by the command line: %s' % sorted(early)\n"
+        "import pygame\n"
+        "sys.modules['dataclasses'] = None\n"
+        "sys.modules['inspect'] = None\n"
+        "import device_app.tv.app, device_app.ui.component\n"
+        "from device_app.hardware.boards import load_board\n"
+        "from device_app.tv.inputs import hub_for\n"
+        "from device_app.tv.screenshot import render_sample\n"
+        "b = load_board('pi-hdmi-1080p')\n"
+        "hub_for(b, print)\n"
+        "pygame.font.init()\n"
+        "r = render_sample(pygame.Surface(b.size), b, 'activation', 'en')\n"
+        "assert r.layout is not None and r.layout.qr is not None\n"
+    )
+    assert {"device_app.tv.app", "device_app.ui.render", "device_app.ui.layout"} <= loaded

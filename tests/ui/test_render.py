@@ -3,7 +3,6 @@ overlapping, and the QR decodes to exactly the URI it should carry."""
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 
 import pygame
@@ -117,7 +116,7 @@ def test_there_are_boards_and_languages() -> None:
 
 # The smallest panel there is (no board of ours is this small, but the design notes go down to
 # it), beside every board: each screen, in each language.
-SMALLEST = dataclasses.replace(load_board("desktop"), name="320x240", width=320, height=240)
+SMALLEST = load_board("desktop")._replace(name="320x240", width=320, height=240)
 
 
 @pytest.mark.parametrize("board", [SMALLEST, *BOARDS], ids=lambda b: b.name)
@@ -152,7 +151,7 @@ def test_qr_decodes_to_the_complete_uri(board: Board, fonts: Fonts) -> None:
 @pytest.mark.parametrize(("w", "h"), SIZES, ids=lambda v: str(v))
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_longest_code_and_url_fit_every_size(w: int, h: int, language: str, fonts: Fonts) -> None:
-    board = dataclasses.replace(load_board("desktop"), width=w, height=h)
+    board = load_board("desktop")._replace(width=w, height=h)
     for code in (LONG_CODE, PLAIN_CODE):
         r = render(board, vm.ACTIVATION, language, fonts, code)
         check_geometry(r)
@@ -172,7 +171,7 @@ def test_big_screens_get_a_big_qr(fonts: Fonts) -> None:
     board = (
         load_board("pi-hdmi-1080p")
         if any(b.name == "pi-hdmi-1080p" for b in BOARDS)
-        else dataclasses.replace(load_board("desktop"), width=1920, height=1080)
+        else load_board("desktop")._replace(width=1920, height=1080)
     )
     r = render(board, vm.ACTIVATION, "en", fonts)
     assert r.layout is not None and r.layout.ppm >= 10 and r.layout.qr is not None
@@ -244,3 +243,14 @@ def test_focus_change_redraws_only_the_buttons(fonts: Fonts) -> None:
     dirty = r.render(c.view(0))
     assert len(dirty) == 2
     assert {tuple(d) for d in dirty} == {b.rect for b in r.boxes() if b.kind == "button"}
+
+
+def test_an_element_colour_that_names_no_theme_colour_is_drawn_in_the_text_colour(
+    fonts: Fonts,
+) -> None:
+    # A theme is a tuple (a NamedTuple): its other attributes, some of them tuples, are no
+    # colours.
+    r = render(load_board("desktop"), vm.ACTIVATION, "en", fonts)
+    for name in ("_fields", "_field_defaults", "count", "index", "name", "logo", "nothing"):
+        assert r._colour(name) == r.theme.text, name
+    assert r._colour("accent") == r.theme.accent != r.theme.text

@@ -12,9 +12,8 @@ import errno
 import logging
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import pygame
 
@@ -32,8 +31,7 @@ FORMATS: dict[str, tuple[int, tuple[int, int, int, int]]] = {
 _BY_BPP = {16: "rgb565", 32: "xrgb8888"}
 
 
-@dataclass(frozen=True)
-class FbGeometry:
+class FbGeometry(NamedTuple):
     """What the kernel says about a framebuffer: size in pixels, format, bytes per row."""
 
     width: int

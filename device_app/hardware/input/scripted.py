@@ -12,9 +12,8 @@ import math
 import time
 import tomllib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from device_app.core.errors import ConfigurationError
 from device_app.hardware.input.actions import ALL_ACTIONS
@@ -28,8 +27,7 @@ class ScriptError(ConfigurationError, ValueError):
         ConfigurationError.__init__(self, message)
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One action at a time offset (seconds since the script started)."""
 
     at: float
