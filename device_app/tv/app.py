@@ -178,11 +178,12 @@ class App:
             if accounts is not None:  # several accounts: Home lists them (never on a kiosk)
                 self.screen.update(accounts, self.clock())
             self.screen.start(self.clock(), self.session.signed_in())
+            self._run_commands()  # the first request leaves now ...
+            self.screen.prepare()  # ... and what its answer's screen needs loads meanwhile
             while self._running:
                 now = self.clock()
                 self.screen.tick(now)
-                for cmd in self.screen.commands():
-                    self._run_command(cmd)
+                self._run_commands()
                 self._draw(display, now)
                 if max_seconds is not None and now - started >= max_seconds:
                     break
@@ -203,6 +204,10 @@ class App:
         if max_seconds is not None:
             timeout = min(timeout, max(0.0, started + max_seconds - now))
         return timeout + (WAKE_LATE if wake is not None else 0.0)
+
+    def _run_commands(self) -> None:
+        for cmd in self.screen.commands():
+            self._run_command(cmd)
 
     def _run_command(self, cmd: Command) -> None:
         if cmd.name == "speak" and len(cmd.args) == 2:

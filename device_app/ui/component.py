@@ -11,6 +11,9 @@ It joins the three pure-or-drawing parts that already exist: the :class:`Control
     screen.tick(now)                   # time passes; what listeners posted is taken in
     dirty = screen.draw(surface)       # rectangles for pygame.display.update
 
+Once, after the first ``login`` command has been started, ``screen.prepare()`` loads what the
+code's screen needs while the request is out (optional: drawing does it otherwise).
+
 The TV app (device_app.tv) is one such host; docs/api.md shows a game that is another.
 """
 
@@ -22,7 +25,7 @@ from collections.abc import Callable
 import pygame
 
 from device_app.core.events import Event
-from device_app.ui import i18n, themes
+from device_app.ui import i18n, qr, themes
 from device_app.ui import viewmodel as vm
 from device_app.ui.controller import Command, Controller, KioskSettings
 from device_app.ui.fonts import Fonts
@@ -133,6 +136,11 @@ class ActivationScreen:
             if command.name == "set_language" and command.args:
                 self.set_language(command.args[0])
         return out
+
+    def prepare(self) -> None:
+        """Load what the code's screen needs (the QR encoder) before the code arrives: a host
+        calls this while the first request is out. Drawing loads it anyway when it was not."""
+        qr.load()
 
     def set_language(self, language: str) -> None:
         """Show the screens in ``language`` (a catalogue's name) from the next draw on."""

@@ -12,6 +12,7 @@ body 32-36 px (never below 24), URL 48-56 px, code 120-160 px.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
@@ -126,6 +127,9 @@ def safe_rect(
 # -- text fitting ---------------------------------------------------------------------------
 
 _URI_TOKENS = re.compile(r"[^/?&=.#-]*[/?&=.#-]?")
+# Text with no Japanese breaks only where a run of spaces ends: a word with the spaces after
+# it (and the leading spaces, if any, alone).
+_SPACED = re.compile(r"^ +|[^ ]+ *")
 # Japanese line breaking (JIS X 4051 "kinsoku"): a line never starts with closing
 # punctuation, an iteration or prolonged-sound mark or a small kana, nor ends with an
 # opening bracket. Elsewhere a line may break between any two Japanese characters.
@@ -143,14 +147,23 @@ def _breakable(before: str, after: str) -> bool:
     return scripts.script_of(before) == scripts.CJK or scripts.script_of(after) == scripts.CJK
 
 
-def pieces(text: str, kind: str) -> list[str]:
+@functools.lru_cache(maxsize=512)
+def pieces(text: str, kind: str) -> tuple[str, ...]:
     """``text`` cut where a line may break; joined back they give ``text`` again.
 
-    A URI breaks after its punctuation; other text after a space (which then starts the
-    next piece and is dropped at the start of a line) or between Japanese characters.
+    A URI breaks after its punctuation; other text after a run of spaces (which ends its
+    piece and is dropped at the end of a line) or between Japanese characters. Cached:
+    fitting tries the same text at several sizes (the first frame's layout).
     """
     if kind == sc.URI:
-        return [t for t in _URI_TOKENS.findall(text) if t]
+        return tuple(t for t in _URI_TOKENS.findall(text) if t)
+    if max(text, default=" ") < scripts.FIRST_CJK:  # no Japanese: breaks only after spaces
+        return tuple(_SPACED.findall(text))
+    return _pieces_by_character(text)
+
+
+def _pieces_by_character(text: str) -> tuple[str, ...]:
+    """:func:`pieces` for any text, deciding at each pair of characters."""
     out: list[str] = []
     for i, ch in enumerate(text):
         prev = text[i - 1] if i else ""
@@ -162,7 +175,7 @@ def pieces(text: str, kind: str) -> list[str]:
             out[-1] += ch
         else:
             out.append(ch)
-    return out
+    return tuple(out)
 
 
 def wrap(

@@ -46,6 +46,11 @@ def _qrcode() -> Any:
     return qrcode
 
 
+def load() -> None:
+    """Import the QR encoder now (the first :func:`matrix` would otherwise)."""
+    _qrcode()
+
+
 @functools.lru_cache(maxsize=8)
 def matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
     """Rows of modules (True = dark), quiet zone included. Level M (design-notes §5.1: screens

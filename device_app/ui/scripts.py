@@ -36,6 +36,8 @@ _RANGES = (
 )
 # UAX #9 rule L4: in a right-to-left run, paired punctuation shows its mirror image.
 _MIRROR = str.maketrans("()[]{}<>«»", ")(][}{><»«")
+# No character below this one is in a CJK range (a quick test for text with no Japanese).
+FIRST_CJK = chr(min(lo for lo, _, script in _RANGES if script == CJK))
 
 
 def script_of(ch: str) -> str:

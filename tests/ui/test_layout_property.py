@@ -57,3 +57,20 @@ def test_activation_always_fits(w: int, aspect: float, code: str, path: str, lan
     check_geometry(r)
     box = r.layout.box("code") if r.layout else None
     assert box is not None and box.lines == (code,)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(
+        st.sampled_from("ab Z -—…،؟ء" + "\u00a0\u2e7f" + "日本語、。テ（）" + "\uff01\u3000"),
+        max_size=24,
+    )
+)
+def test_line_break_pieces_are_the_same_whatever_the_path(text: str) -> None:
+    # Text with no Japanese takes a short cut (a regular expression); it must cut exactly
+    # where the character-by-character rules do, and any text must join back whole.
+    from device_app.ui import layout
+
+    got = layout.pieces(text, "text")
+    assert "".join(got) == text
+    assert got == layout._pieces_by_character(text)
