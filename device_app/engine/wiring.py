@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 class TransportOnFirstUse:
     """The :class:`~device_app.engine.transport.HttpTransport`, made on the first request.
 
-    Importing it brings in requests, urllib3 and their dependencies (60 ms and 7 MiB here):
-    on a TV that then happens in the worker thread, while the first frame is already up. With
-    a ``ca_bundle`` it is made at once, so that a bad file is refused before anything else.
+    Importing it brings in ``http.client`` and the transport's own modules: on a TV that then
+    happens in the worker thread, while the first frame is already up. With a ``ca_bundle``
+    it is made at once, so that a bad file is refused before anything else.
     """
 
     def __init__(self, ca_bundle: str | None = None) -> None:

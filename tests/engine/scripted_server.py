@@ -1,6 +1,6 @@
 """A real HTTP server on 127.0.0.1 whose answers a test scripts, per path.
 
-Used where a test needs real sockets (the CLI, urllib3's own logging) but full control of
+Used where a test needs real sockets (the CLI, the transport's own logging) but full control of
 the bytes the client receives.
 """
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .servers import CertFactory, Script, ScriptedServer
+from .servers import CertFactory, ForwardProxy, Script, ScriptedServer
 
 ServerFactory = Callable[..., ScriptedServer]
 
@@ -31,3 +31,27 @@ def serve() -> Iterator[ServerFactory]:
 def certs(tmp_path_factory: pytest.TempPathFactory) -> CertFactory:
     folder: Path = tmp_path_factory.mktemp("certs")
     return CertFactory(folder)
+
+
+@pytest.fixture
+def forward_proxy() -> Iterator[Callable[..., ForwardProxy]]:
+    """Start forwarding proxies on loopback; all are stopped (errors raised) at the end."""
+    started: list[ForwardProxy] = []
+
+    def start(**kw: bool) -> ForwardProxy:
+        proxy = ForwardProxy(**kw)
+        started.append(proxy)
+        return proxy
+
+    yield start
+    for proxy in started:
+        proxy.close()
+
+
+@pytest.fixture
+def proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """A monkeypatch with every proxy variable unset, for a test to set its own."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "REQUEST_METHOD"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    return monkeypatch

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import select
 import socket
 import ssl
 import struct
@@ -16,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -204,6 +206,103 @@ class ScriptedServer:
                 sock.close()
             except OSError:
                 pass
+
+    def close(self) -> None:
+        self.stop.set()
+        self.listener.close()
+        self.thread.join(2)
+        for t in self.threads:
+            t.join(2)
+        if self.errors:
+            raise self.errors[0]
+
+
+class ForwardProxy:
+    """A forwarding HTTP proxy on 127.0.0.1, as squid or tinyproxy behave for these tests.
+
+    ``CONNECT host:port`` opens a tunnel (https); a request line with an absolute URL
+    (``GET http://host:port/x``) is passed on as it is (plain http). Every request head the
+    proxy received is kept in ``heads``; ``refuse`` answers every CONNECT with 403.
+    """
+
+    def __init__(self, *, refuse: bool = False) -> None:
+        self.refuse = refuse
+        self.heads: list[Captured] = []
+        self.connections = 0
+        self.errors: list[BaseException] = []
+        self.stop = threading.Event()
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.listener.settimeout(0.05)
+        self.port: int = self.listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.threads: list[threading.Thread] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while not self.stop.is_set():
+            try:
+                sock, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            t = threading.Thread(target=self._serve, args=(sock,), daemon=True)
+            self.threads.append(t)
+            t.start()
+
+    def _serve(self, client: socket.socket) -> None:
+        client.settimeout(0.05)
+        upstream: socket.socket | None = None
+        try:
+            conn = Conn(client, self.stop)
+            head = conn.read_request()  # the head and any body it declares
+            if head is None:
+                return
+            self.heads.append(head)
+            if head.method == "CONNECT":
+                if self.refuse:
+                    conn.send(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+                    return
+                host, _, port = head.target.rpartition(":")
+                upstream = socket.create_connection((host.strip("[]"), int(port)), 2)
+                conn.send(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                first = conn.buf
+            else:
+                url = urlsplit(head.target)
+                upstream = socket.create_connection((url.hostname, url.port or 80), 2)
+                lines = [f"{head.method} {head.target} HTTP/1.1", *head.header_lines]
+                first = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + head.body
+                first += conn.buf
+            upstream.sendall(first)
+            self._pipe(client, upstream)
+        except (Stopped, OSError):
+            pass
+        except Exception as exc:
+            self.errors.append(exc)
+        finally:
+            client.close()
+            if upstream is not None:
+                upstream.close()
+
+    def _pipe(self, a: socket.socket, b: socket.socket) -> None:
+        """Copy bytes both ways until either side closes."""
+        a.setblocking(False)
+        b.setblocking(False)
+        peers = {a: b, b: a}
+        while not self.stop.is_set():
+            readable, _, _ = select.select([a, b], [], [], 0.05)
+            for sock in readable:
+                data = sock.recv(65536)
+                if not data:
+                    return
+                peers[sock].setblocking(True)
+                peers[sock].sendall(data)
+                peers[sock].setblocking(False)
 
     def close(self) -> None:
         self.stop.set()

@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import errno
+import http.client
 import socket
 
 import pytest
-import requests
-import urllib3.exceptions
 
 from device_app.core.errors import ConfigurationError
-from device_app.engine.transport import HttpTransport, _classify, _host_of
+from device_app.engine.content_coding import UndecodableBody
+from device_app.engine.transport import (
+    HttpTransport,
+    _classify,
+    _ConnectTimedOut,
+    _host_of,
+    _ProxyFailed,
+)
 
 
-def wrapped(inner: Exception) -> requests.exceptions.ConnectionError:
-    """The shape requests gives: ConnectionError(MaxRetryError(reason=inner))."""
-    pool = urllib3.connectionpool.HTTPConnectionPool("auth.example.test")
+def raised_from(outer: Exception, inner: Exception) -> Exception:
+    """``outer`` raised while handling ``inner`` (``raise outer from inner``), as the transport
+    wraps a connect timeout or a proxy's failure."""
     try:
-        raise inner
-    except Exception as low:
-        err = urllib3.exceptions.MaxRetryError(pool, "/token", low)
-    return requests.exceptions.ConnectionError(err)
+        try:
+            raise inner
+        except Exception as low:
+            raise outer from low
+    except Exception as caught:
+        return caught
 
 
 T = HttpTransport(connect_timeout=2, total_timeout=9)
@@ -29,36 +37,54 @@ HOST = "auth.example.test"
 
 def test_dns_failure_is_connect() -> None:
     gai = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-    inner = urllib3.exceptions.NameResolutionError(HOST, None, gai)  # type: ignore[arg-type]
-    err = _classify(wrapped(inner), HOST, False, T)
+    err = _classify(gai, HOST, False, T)
     assert err.reason == "connect"
     assert err.message == f"Could not talk to {HOST}: the host name could not be resolved."
 
 
 def test_unreachable_network_is_connect() -> None:
     os_err = OSError(errno.ENETUNREACH, "Network is unreachable")
-    inner = urllib3.exceptions.NewConnectionError(None, "failed")  # type: ignore[arg-type]
-    inner.__cause__ = os_err
-    err = _classify(wrapped(inner), HOST, False, T)
+    err = _classify(os_err, HOST, False, T)
     assert (err.reason, "unreachable" in err.message) == ("connect", True)
 
 
 def test_blackholed_connect_is_timeout_with_the_connect_budget() -> None:
-    inner = urllib3.exceptions.ConnectTimeoutError(None, "timed out")
-    err = _classify(requests.exceptions.ConnectTimeout(wrapped(inner)), HOST, False, T)
+    exc = raised_from(_ConnectTimedOut(), TimeoutError("timed out"))
+    err = _classify(exc, HOST, False, T)
     assert err.reason == "timeout"
     assert "within 2 seconds" in err.message
 
 
+def test_a_read_timeout_is_timeout_with_the_total_budget() -> None:
+    err = _classify(TimeoutError("timed out"), HOST, False, T)
+    assert err.reason == "timeout"
+    assert "within 9 seconds" in err.message
+
+
 def test_anything_after_the_deadline_fired_is_timeout() -> None:
-    err = _classify(requests.exceptions.ChunkedEncodingError("x"), HOST, True, T)
+    err = _classify(http.client.IncompleteRead(b"x", 10), HOST, True, T)
     assert err.reason == "timeout"
     assert "within 9 seconds" in err.message
 
 
 def test_decode_error_is_other() -> None:
-    err = _classify(urllib3.exceptions.DecodeError("bad gzip"), HOST, False, T)
+    err = _classify(UndecodableBody("bad gzip"), HOST, False, T)
     assert err.reason == "other"
+    assert "could not be decompressed" in err.message
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"),
+        OSError("Tunnel connection failed: 403 Forbidden"),
+        socket.gaierror(socket.EAI_NONAME, "Name or service not known"),
+    ],
+)
+def test_a_proxy_failure_is_connect_and_names_the_proxy(inner: Exception) -> None:
+    err = _classify(raised_from(_ProxyFailed(), inner), HOST, False, T)
+    assert err.reason == "connect"
+    assert err.message == f"Could not talk to {HOST}: the proxy refused or failed the connection."
 
 
 def test_programming_errors_are_not_disguised() -> None:
