@@ -133,16 +133,10 @@ def respond(
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
-class ScriptedServer:
-    """A threaded TCP server on 127.0.0.1 whose connections are driven by ``script``."""
+class _LoopbackServer:
+    """A threaded TCP listener on 127.0.0.1: one thread per connection runs ``_serve``."""
 
-    def __init__(
-        self, script: Script, tls: ssl.SSLContext | None = None, raw: bool = False
-    ) -> None:
-        self.script = script
-        self.tls = tls
-        self.raw = raw  # True: the script gets the connection before any request is read
-        self.requests: list[Captured] = []
+    def __init__(self) -> None:
         self.connections = 0
         self.errors: list[BaseException] = []
         self.stop = threading.Event()
@@ -156,10 +150,6 @@ class ScriptedServer:
         self.thread = threading.Thread(target=self._accept, daemon=True)
         self.thread.start()
 
-    def url(self, path: str = "/") -> str:
-        scheme = "https" if self.tls else "http"
-        return f"{scheme}://127.0.0.1:{self.port}{path}"
-
     def _accept(self) -> None:
         while not self.stop.is_set():
             try:
@@ -172,6 +162,35 @@ class ScriptedServer:
             t = threading.Thread(target=self._serve, args=(sock,), daemon=True)
             self.threads.append(t)
             t.start()
+
+    def _serve(self, sock: socket.socket) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.stop.set()
+        self.listener.close()
+        self.thread.join(2)
+        for t in self.threads:
+            t.join(2)
+        if self.errors:
+            raise self.errors[0]
+
+
+class ScriptedServer(_LoopbackServer):
+    """A threaded TCP server on 127.0.0.1 whose connections are driven by ``script``."""
+
+    def __init__(
+        self, script: Script, tls: ssl.SSLContext | None = None, raw: bool = False
+    ) -> None:
+        self.script = script
+        self.tls = tls
+        self.raw = raw  # True: the script gets the connection before any request is read
+        self.requests: list[Captured] = []
+        super().__init__()
+
+    def url(self, path: str = "/") -> str:
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}{path}"
 
     def _serve(self, sock: socket.socket) -> None:
         sock.settimeout(0.05)
@@ -207,17 +226,8 @@ class ScriptedServer:
             except OSError:
                 pass
 
-    def close(self) -> None:
-        self.stop.set()
-        self.listener.close()
-        self.thread.join(2)
-        for t in self.threads:
-            t.join(2)
-        if self.errors:
-            raise self.errors[0]
 
-
-class ForwardProxy:
+class ForwardProxy(_LoopbackServer):
     """A forwarding HTTP proxy on 127.0.0.1, as squid or tinyproxy behave for these tests.
 
     ``CONNECT host:port`` opens a tunnel (https); a request line with an absolute URL
@@ -228,32 +238,8 @@ class ForwardProxy:
     def __init__(self, *, refuse: bool = False) -> None:
         self.refuse = refuse
         self.heads: list[Captured] = []
-        self.connections = 0
-        self.errors: list[BaseException] = []
-        self.stop = threading.Event()
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(16)
-        self.listener.settimeout(0.05)
-        self.port: int = self.listener.getsockname()[1]
+        super().__init__()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.threads: list[threading.Thread] = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        while not self.stop.is_set():
-            try:
-                sock, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            t = threading.Thread(target=self._serve, args=(sock,), daemon=True)
-            self.threads.append(t)
-            t.start()
 
     def _serve(self, client: socket.socket) -> None:
         client.settimeout(0.05)
@@ -303,15 +289,6 @@ class ForwardProxy:
                 peers[sock].setblocking(True)
                 peers[sock].sendall(data)
                 peers[sock].setblocking(False)
-
-    def close(self) -> None:
-        self.stop.set()
-        self.listener.close()
-        self.thread.join(2)
-        for t in self.threads:
-            t.join(2)
-        if self.errors:
-            raise self.errors[0]
 
 
 def closed_port() -> int:
