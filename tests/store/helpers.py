@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import time
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +52,37 @@ def write_raw(path: Path, data: bytes, mode: int = 0o600) -> None:
 
 def valid_record(generation: int, doc: dict[str, Any]) -> bytes:
     return encode_record(generation, doc)
+
+
+def read_all(fd: int) -> bytes:
+    """Everything until the writers close ``fd``; then ``fd`` is closed."""
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks)
+
+
+def forked(body: Callable[[int], None], kill_after: float | None = None) -> tuple[int, bytes]:
+    """Run ``body(fd)`` in a forked child: (its wait status, what it wrote to ``fd``).
+
+    The child adds ``done`` when ``body`` returns, or its traceback when it raises. With
+    ``kill_after``, the parent sends SIGKILL that many seconds after the fork.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child never returns into pytest
+        try:
+            os.close(read_end)
+            body(write_end)
+            os.write(write_end, b"done")
+        except BaseException:
+            os.write(write_end, traceback.format_exc().encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    if kill_after is not None:
+        time.sleep(kill_after)
+        os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    return status, read_all(read_end)

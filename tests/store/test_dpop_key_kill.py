@@ -19,8 +19,6 @@ import os
 import random
 import signal
 import threading
-import time
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +28,8 @@ from device_app.engine.dpop import DeviceKey, jwt_claims
 from device_app.engine.session import Session
 from device_app.engine.token_store import TokenStore
 
-from .helpers import temp_names
-from .test_store_kill import MAX_DELAY, die_before_call, read_all
+from .helpers import forked, temp_names
+from .test_store_kill import MAX_DELAY, die_before_call
 
 ISSUER = "https://auth.example.test"
 RANDOM_KILLS = 150
@@ -115,21 +113,12 @@ def test_sigkill_before_every_syscall_of_the_first_sign_in(tmp_path: Path) -> No
     directory = tmp_path / "store"
     outcomes: dict[int, bool] = {}
     for number in range(1, 400):
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child never returns into pytest
-            try:
-                os.close(read_end)
-                die_before_call(number)
-                sign_in(str(directory))
-                os.write(write_end, b"done")
-            except BaseException:
-                os.write(write_end, traceback.format_exc().encode())
-            finally:
-                os._exit(0)
-        os.close(write_end)
-        _, status = os.waitpid(pid, 0)
-        output = read_all(read_end)
+
+        def first_sign_in(_: int, number: int = number) -> None:
+            die_before_call(number)
+            sign_in(str(directory))
+
+        status, output = forked(first_sign_in)
         stored = check_consistent(directory)
         if output == b"done":
             assert stored
@@ -150,22 +139,12 @@ def test_sigkill_at_random_moments_of_repeated_sign_ins(tmp_path: Path) -> None:
     rng = random.Random(seed)
     with_tokens = 0
     for kill in range(RANDOM_KILLS):
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child never returns into pytest
-            try:
-                os.close(read_end)
-                while True:  # every sign-in is a new authorization with a new key
-                    sign_in(str(directory))
-            except BaseException:
-                os.write(write_end, traceback.format_exc().encode())
-            finally:
-                os._exit(1)
-        os.close(write_end)
-        time.sleep(rng.uniform(0, MAX_DELAY))
-        os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-        output = read_all(read_end)
+
+        def sign_ins(_: int) -> None:
+            while True:  # every sign-in is a new authorization with a new key
+                sign_in(str(directory))
+
+        status, output = forked(sign_ins, kill_after=rng.uniform(0, MAX_DELAY))
         assert os.WTERMSIG(status) == signal.SIGKILL, output.decode(errors="replace")
         try:
             with_tokens += check_consistent(directory)

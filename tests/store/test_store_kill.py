@@ -25,13 +25,12 @@ import subprocess
 import sys
 import textwrap
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
 from device_app.engine.token_store import TokenStore
 
-from .helpers import temp_names
+from .helpers import forked, read_all, temp_names
 
 # ≥300 kills are required by the issue; 400 forked kills take ~8 s on the 2-core test
 # machine (measured, see docs/token-store.md), plus a few exec'd children below.
@@ -79,14 +78,6 @@ def writer_loop(directory: str, out: int) -> None:
         os.write(out, b"saved %d\n" % counter)
 
 
-def read_all(fd: int) -> bytes:
-    chunks = []
-    while chunk := os.read(fd, 65536):
-        chunks.append(chunk)
-    os.close(fd)
-    return b"".join(chunks)
-
-
 def confirmed_from(output: bytes) -> int:
     saved = [int(line.split()[1]) for line in output.splitlines() if line.startswith(b"saved ")]
     assert saved == sorted(saved)
@@ -128,21 +119,9 @@ def test_sigkill_during_saves_never_loses_or_tears_a_generation(tmp_path: Path) 
     tally = Tally()
     started = time.monotonic()
     for _ in range(FORKED_KILLS):
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child never returns into pytest
-            try:
-                os.close(read_end)
-                writer_loop(str(directory), write_end)
-            except BaseException:
-                os.write(write_end, traceback.format_exc().encode())
-            finally:
-                os._exit(1)
-        os.close(write_end)
-        time.sleep(rng.uniform(0, MAX_DELAY))
-        os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-        output = read_all(read_end)
+        status, output = forked(
+            lambda fd: writer_loop(str(directory), fd), kill_after=rng.uniform(0, MAX_DELAY)
+        )
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, output.decode(
             errors="replace"
         )
@@ -227,22 +206,13 @@ def test_sigkill_before_every_single_syscall_of_a_save(tmp_path: Path) -> None:
     TokenStore(directory).save(padded_doc("old", 2))
     outcomes: dict[int, int] = {}
     for number in range(1, 200):
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child never returns into pytest
-            try:
-                os.close(read_end)
-                store = TokenStore(str(directory))
-                die_before_call(number)
-                store.save(padded_doc("new", 3))
-                os.write(write_end, b"done")
-            except BaseException:
-                os.write(write_end, traceback.format_exc().encode())
-            finally:
-                os._exit(0)
-        os.close(write_end)
-        _, status = os.waitpid(pid, 0)
-        output = read_all(read_end)
+
+        def save_new(_: int, number: int = number) -> None:
+            store = TokenStore(str(directory))
+            die_before_call(number)
+            store.save(padded_doc("new", 3))
+
+        status, output = forked(save_new)
         store = TokenStore(directory)
         counter = check_whole(store.load())
         assert store.warning is None, f"killed before syscall {number}"
