@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import struct
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from device_app.hardware.boards import Board, load_board
 from device_app.hardware.display import DisplayError, open_display
 from device_app.hardware.display.drm import (
     connected_connectors,
+    device_problem,
     pick_card,
     select_framebuffer_renderer,
     select_kmsdrm_card,
@@ -375,6 +378,65 @@ def test_a_full_screen_board_never_falls_back_to_offscreen(
     assert msg.startswith("board pi-hdmi-1080p: the screen did not start")
     assert "kmsdrm:" in msg and "offscreen:" not in msg and "dummy:" not in msg
     assert not pygame.display.get_init()
+
+
+def test_no_drm_device_is_said_plainly_not_as_sdls_udev_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The virtual TV with /dev/dri/card0 gone: SDL said "Failed loading
+    # udev_device_get_action: ... undefined symbol", which reads like a broken install.
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    (tmp_path / "dev" / "dri").mkdir(parents=True)
+    (tmp_path / "dev" / "dri" / "renderD128").write_text("")
+    board = small("pi-hdmi-1080p", width=320, height=180, video_fallbacks=())
+    with pytest.raises(DisplayError) as info:
+        open_display(board, sysfs_root=tmp_path, dev_root=tmp_path / "dev")
+    msg = str(info.value)
+    assert "kmsdrm: no DRM device (" in msg and "has no card*" in msg, msg
+    assert "udev" not in msg
+
+
+def test_drm_nodes_that_cannot_be_opened_name_the_groups(tmp_path: Path) -> None:
+    assert device_problem(tmp_path / "absent").startswith("no DRM device")  # type: ignore[union-attr]
+    (tmp_path / "dri").mkdir()
+    assert device_problem(tmp_path).startswith("no DRM device")  # type: ignore[union-attr]
+    (tmp_path / "dri" / "card0").write_text("")
+    assert device_problem(tmp_path) is None  # openable: SDL's own reason stands
+    said = device_problem_as_nobody() if os.geteuid() == 0 else unreadable_card(tmp_path)
+    assert said is not None and "video and render groups" in said and "card0" in said
+
+
+def unreadable_card(dev: Path) -> str | None:
+    (dev / "dri" / "card0").chmod(0)
+    return device_problem(dev)
+
+
+def device_problem_as_nobody() -> str | None:
+    """:func:`device_problem` in a child that has given up root (root opens any file), on a
+    /dev of its own that others may look into, with a card only root may open."""
+    dev = Path(tempfile.mkdtemp(prefix="device-app-dev-"))
+    try:
+        dev.chmod(0o755)
+        (dev / "dri").mkdir(mode=0o755)
+        (dev / "dri" / "card0").write_text("")
+        (dev / "dri" / "card0").chmod(0o600)
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child never returns into pytest
+            try:
+                os.setgid(65534)
+                os.setuid(65534)
+                os.write(write_end, repr(device_problem(dev)).encode())
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        os.waitpid(pid, 0)
+        with os.fdopen(read_end, "rb") as r:
+            text = r.read().decode()
+    finally:
+        shutil.rmtree(dev)
+    return None if text == "None" else text
 
 
 def test_rotated_window_draws_on_a_logical_surface(monkeypatch: pytest.MonkeyPatch) -> None:

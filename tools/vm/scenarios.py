@@ -384,8 +384,9 @@ def no_display(tv: TV, state: dict[str, Any], watch_s: float = 40.0) -> Result:
     _, state["code"] = tv.wait_event(lambda e: e.get("event") == "code", after=before, timeout=120)
     ready = any(s.startswith("active/") for s in seen)
     retried = int(unit["NRestarts"]) > restarts
+    plain = bool(lines) and "no DRM device" in lines[-1]  # not SDL's udev noise
     return _verdict(
-        not ready and bool(lines) and retried,
+        not ready and plain and retried,
         "states %s, journal %s, restarts %s -> %s" % (seen, lines, restarts, unit["NRestarts"]),
         states_seen=seen,
         unit=unit,

@@ -29,10 +29,12 @@ def open_display(
     offscreen: bool = False,
     sysfs_root: Path = Path("/sys"),
     framebuffer: str | None = None,
+    dev_root: Path = Path("/dev"),
 ) -> Display:
     """Open the board's display. ``offscreen=True`` forces the dummy driver (tests, screenshots).
 
-    ``sysfs_root`` and ``framebuffer`` let tests point at a fake ``/sys`` and a plain file.
+    ``sysfs_root``, ``framebuffer`` and ``dev_root`` let tests point at a fake ``/sys``, a
+    plain file and a fake ``/dev``.
     Raises :class:`DisplayError` with a message saying what to fix.
     """
     if offscreen or board.display == "offscreen":
@@ -45,4 +47,4 @@ def open_display(
         return FramebufferDisplay(board, framebuffer, sysfs_root)
     from device_app.hardware.display.sdl_window import WindowDisplay
 
-    return WindowDisplay(board, sysfs_root)
+    return WindowDisplay(board, sysfs_root, dev_root)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pygame
 
@@ -102,12 +102,17 @@ def _native_x11_framebuffer() -> None:
 
 
 def start_video(
-    drivers: Sequence[str], size: tuple[int, int], flags: int, caption: str = "device-app"
+    drivers: Sequence[str],
+    size: tuple[int, int],
+    flags: int,
+    caption: str = "device-app",
+    explain: Callable[[str], str | None] = lambda driver: None,
 ) -> tuple[str, pygame.Surface]:
     """Try SDL video drivers in order until one opens a ``size`` screen.
 
     ``""`` in ``drivers`` lets SDL choose. Returns (driver SDL reports, screen surface);
-    raises :class:`DisplayError` naming each driver tried and why it failed.
+    raises :class:`DisplayError` naming each driver tried and why it failed: ``explain(driver)``
+    when it has a plainer reason than SDL's message (which then goes to the log only).
     """
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # no ALSA noise (design-notes §6)
     failures = []
@@ -123,9 +128,9 @@ def start_video(
             pygame.display.set_caption(caption)
             screen = pygame.display.set_mode(size, flags)
         except pygame.error as e:
-            failures.append(f"{drv or 'SDL default'}: {e}")
             log.info("video driver %s failed: %s", drv or "(SDL default)", e)
             pygame.display.quit()
+            failures.append(f"{drv or 'SDL default'}: {explain(drv) or e}")
             continue
         name = pygame.display.get_driver()
         log.info("video driver %s, screen %dx%d", name, *screen.get_size())

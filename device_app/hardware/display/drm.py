@@ -102,3 +102,37 @@ def select_framebuffer_renderer(environ: MutableMapping[str, str] | None = None)
         return value
     env[ENV_RENDERER] = KMSDRM_RENDERER
     return KMSDRM_RENDERER
+
+
+def device_problem(dev_root: Path = Path("/dev")) -> str | None:
+    """Why kmsdrm cannot have started, said plainly; None when the DRM nodes look usable.
+
+    Asked only after SDL's kmsdrm failed: its own message is about its internals (a udev
+    symbol it could not load when there is no device at all). Opening a node briefly makes
+    this process DRM master if nobody is, which is harmless once SDL has given up.
+    """
+    dri = dev_root / "dri"
+    try:
+        cards = sorted(n for n in os.listdir(dri) if re.fullmatch(r"card\d+", n))
+    except OSError:
+        cards = []
+    if not cards:
+        return (
+            f"no DRM device ({dri} has no card*): the kernel's KMS driver is not loaded (on a "
+            "Raspberry Pi: dtoverlay=vc4-kms-v3d in config.txt) or no display hardware is there"
+        )
+    denied = []
+    for name in cards:
+        try:
+            os.close(os.open(dri / name, os.O_RDWR | os.O_CLOEXEC))
+            return None
+        except PermissionError:
+            denied.append(name)
+        except OSError:
+            continue
+    if denied and len(denied) == len(cards):
+        return (
+            f"permission denied on {dri / denied[0]}: add the user to the video and render "
+            "groups (the installer's unit does: SupplementaryGroups=video render input)"
+        )
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pygame
@@ -12,6 +13,7 @@ from device_app.hardware.boards import OFFSCREEN_DRIVERS, Board, needs_real_scre
 from device_app.hardware.display.base import Display, DisplayError, new_panel, start_video
 from device_app.hardware.display.drm import (
     ENV_RENDERER,
+    device_problem,
     select_framebuffer_renderer,
     select_kmsdrm_card,
 )
@@ -21,10 +23,21 @@ from device_app.hardware.display.sdl_renderer import window_renderer
 log = logging.getLogger(__name__)
 
 
+def _explainer(dev_root: Path) -> Callable[[str], str | None]:
+    """Plainer reasons than SDL's for a driver that failed (kmsdrm: the DRM device nodes)."""
+
+    def explain(driver: str) -> str | None:
+        return device_problem(dev_root) if driver == "kmsdrm" else None
+
+    return explain
+
+
 class WindowDisplay(Display):
     """A real SDL screen (window or kmsdrm); rotated boards draw off-screen first."""
 
-    def __init__(self, board: Board, sysfs_root: Path = Path("/sys")) -> None:
+    def __init__(
+        self, board: Board, sysfs_root: Path = Path("/sys"), dev_root: Path = Path("/dev")
+    ) -> None:
         drivers = (
             [board.video_driver, *board.video_fallbacks]
             if (board.video_driver or board.video_fallbacks)
@@ -41,7 +54,9 @@ class WindowDisplay(Display):
         flags = pygame.FULLSCREEN if full_screen else 0
         psize = panel_size(board.size, board.rotation)
         try:
-            self.driver, screen = start_video(drivers, psize, flags, "device-app: " + board.name)
+            self.driver, screen = start_video(
+                drivers, psize, flags, "device-app: " + board.name, _explainer(dev_root)
+            )
         except DisplayError as e:
             raise DisplayError(
                 f"board {board.name}: the screen did not start: {e}; check that the screen is "
