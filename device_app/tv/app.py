@@ -48,6 +48,14 @@ class Quit:
     """The message that ends the loop (window closed elsewhere, SIGTERM, SIGINT)."""
 
 
+class Wake:
+    """The message that only wakes the loop (to read pygame events posted meanwhile)."""
+
+
+# SDL video drivers with no input devices: the loop never needs to pump them for keys.
+NO_INPUT = ("dummy", "offscreen")
+
+
 class DisplayLike(Protocol):
     """What the app needs of ``device_app.hardware.display.Display``."""
 
@@ -145,6 +153,11 @@ class App:
         """Hand a message (device_app.ui.messages, or :class:`Quit`) to the loop."""
         self._inbox.post(message)
 
+    def post_event(self, event: pygame.event.Event) -> None:
+        """A pygame event from another thread: posted to SDL's queue, and the loop woken."""
+        pygame.event.post(event)
+        self.post(Wake())
+
     def post_action(self, action: str) -> None:
         """For input sources running in threads (evdev, scripted)."""
         self.post(Action(action))
@@ -162,7 +175,7 @@ class App:
         display = self._display or open_display(self.board, offscreen=self._offscreen)
         self._display = display
         self.screen.resize(display.surface.get_size())
-        self._inbox.watch(x11.connection_fd())
+        self._inbox.watch(x11.connection_fd(), pygame.display.get_driver() not in NO_INPUT)
         self._running = True
         started = self.clock()
         self._draw(display, started)  # the starting screen at once: never a blank TV
@@ -243,7 +256,7 @@ class App:
         for message in messages:
             if isinstance(message, Quit):
                 self._running = False
-            else:
+            elif not isinstance(message, Wake):
                 self.screen.update(message, now)
 
     def _sdl_event(

@@ -2,8 +2,10 @@
 
 Workers and input threads append to a deque and write one byte to a socket pair; the loop
 sleeps in ``select`` on the other end. A message wakes it at once. In an X11 window it also
-sleeps on the X connection, so a key wakes it at once too and nothing polls; under other
-SDL drivers (kmsdrm, wayland, the dummy one) it pumps SDL's input every ``INPUT_POLL`` s.
+sleeps on the X connection, so a key wakes it at once too and nothing polls; under kmsdrm
+and wayland it pumps SDL's input every ``INPUT_POLL`` s. SDL's dummy and offscreen drivers
+(the off-screen boards, and the SPI panel's framebuffer, whose keys come from evdev threads
+through :meth:`Inbox.post`) have no input at all: nothing is pumped but once a second.
 
 Why not something else (measured with benchmarks/bench_budget.py and a bare loop, pygame-ce
 2.5.8 / SDL 2.32, SDL dummy driver, per second of waiting):
@@ -43,6 +45,7 @@ class Inbox:
         for s in (self._wake_r, self._wake_w):
             s.setblocking(False)
         self._input_fd: int | None = None
+        self._sdl_input = True
         self._closer = weakref.finalize(self, _close, self._wake_r, self._wake_w)
 
     def post(self, message: Any) -> None:
@@ -53,9 +56,11 @@ class Inbox:
         except (BlockingIOError, OSError):
             pass  # buffer full (the loop has bytes to read already) or closed at shutdown
 
-    def watch(self, input_fd: int | None) -> None:
-        """Sleep on ``input_fd`` (the X11 connection) instead of polling SDL every 50 ms."""
+    def watch(self, input_fd: int | None, sdl_input: bool = True) -> None:
+        """Sleep on ``input_fd`` (the X11 connection) instead of polling SDL every 50 ms;
+        ``sdl_input`` False: SDL has no input devices (dummy, offscreen), never poll it."""
         self._input_fd = input_fd
+        self._sdl_input = sdl_input
 
     def wait(self, timeout: float) -> tuple[list[pygame.event.Event], list[Any]]:
         """Sleep until a message, an input event or ``timeout`` s; (SDL events, messages)."""
@@ -64,7 +69,8 @@ class Inbox:
         watched: list[int] = [self._wake_r.fileno()]
         if self._input_fd is not None:
             watched.append(self._input_fd)
-        poll = INPUT_POLL if self._input_fd is None else SDL_HOUSEKEEPING
+        polled = self._input_fd is None and self._sdl_input
+        poll = INPUT_POLL if polled else SDL_HOUSEKEEPING
         while not events and not self._messages:
             left = deadline - self.clock()
             if left <= 0:

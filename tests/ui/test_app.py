@@ -101,7 +101,7 @@ def test_ok_on_the_expired_screen_gets_a_new_code(tmp_path: Path) -> None:
 
     def press_ok(app: App) -> None:
         if wait_for(lambda: app.controller.screen == vm.EXPIRED and session.logins == 1):
-            pygame.event.post(
+            app.post_event(
                 pygame.event.Event(
                     pygame.KEYDOWN, key=pygame.K_RETURN, mod=0, unicode="\r", scancode=40
                 )
@@ -184,7 +184,7 @@ def test_tapping_buttons_signs_out(tmp_path: Path) -> None:
         if box is None:
             return False
         x, y, w, h = box.rect
-        pygame.event.post(
+        app.post_event(
             pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(x + w // 2, y + h // 2), button=1)
         )
         return True

@@ -65,6 +65,18 @@ def test_on_the_x11_connection_it_sleeps_until_housekeeping_or_the_deadline(
     b.close()
 
 
+def test_without_sdl_input_it_sleeps_until_housekeeping_or_the_deadline(
+    fake_select: FakeSelect,
+) -> None:
+    # SDL's dummy and offscreen drivers (off-screen boards, the SPI panel's framebuffer) have
+    # no input devices: only the wake-up socket is watched, and SDL is never polled for keys.
+    box = Inbox(fake_select.clock)
+    box.watch(None, sdl_input=False)
+    box.wait(SDL_HOUSEKEEPING + 0.5)
+    assert fake_select.sleeps == [(1, SDL_HOUSEKEEPING), (1, pytest.approx(0.5))]
+    box.close()
+
+
 def test_a_message_posted_before_the_wait_returns_without_sleeping(
     fake_select: FakeSelect,
 ) -> None:
