@@ -191,8 +191,8 @@ class App:
             if accounts is not None:  # several accounts: Home lists them (never on a kiosk)
                 self.screen.update(accounts, self.clock())
             self.screen.start(self.clock(), self.session.signed_in())
-            self._run_commands()  # the first request leaves now ...
-            self.screen.prepare()  # ... and what its answer's screen needs loads meanwhile
+            if "login" in self._run_commands():  # the first request leaves now ...
+                self.screen.prepare()  # ... and what the code's screen needs loads meanwhile
             while self._running:
                 now = self.clock()
                 self.screen.tick(now)
@@ -218,9 +218,12 @@ class App:
             timeout = min(timeout, max(0.0, started + max_seconds - now))
         return timeout + (WAKE_LATE if wake is not None else 0.0)
 
-    def _run_commands(self) -> None:
-        for cmd in self.screen.commands():
+    def _run_commands(self) -> list[str]:
+        """Run what the screen asks for; the names of the commands run."""
+        commands = self.screen.commands()
+        for cmd in commands:
             self._run_command(cmd)
+        return [cmd.name for cmd in commands]
 
     def _run_command(self, cmd: Command) -> None:
         if cmd.name == "speak" and len(cmd.args) == 2:

@@ -133,3 +133,24 @@ def test_no_dataclasses_on_the_way_to_the_first_screen() -> None:
         "assert r.layout is not None and r.layout.qr is not None\n"
     )
     assert {"device_app.tv.app", "device_app.ui.render", "device_app.ui.layout"} <= loaded
+
+
+def test_a_signed_in_start_does_not_load_the_qr_encoder() -> None:
+    # The QR encoder is loaded while the first code is being asked for; a TV that starts
+    # signed in asks for none, and shows no QR.
+    loaded = modules_after(
+        "import os\n"
+        "os.environ['SDL_VIDEODRIVER'] = 'dummy'\n"
+        "from device_app.hardware.boards import load_board\n"
+        "from device_app.tv.app import App\n"
+        "class Session:\n"
+        "    device_name = ''\n"
+        "    def signed_in(self): return True\n"
+        "    def login(self, on_event, cancel): raise AssertionError('no login')\n"
+        "    def userinfo(self): return {'name': 'Alice'}\n"
+        "    def logout(self): return True\n"
+        "app = App(load_board('desktop'), Session(), offscreen=True)\n"
+        "app.run(max_seconds=0.5)\n"
+        "assert app.controller.screen in ('signed_in', 'home'), app.controller.screen\n"
+    )
+    assert "qrcode" not in loaded
