@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 OUT=""
-ONLY=1,2,3,4,5,6,7,8,9,10
+ONLY=1,2,3,4,5,6,7,8,9,10,11
 CUTS=5
 REBUILD=0
 BUILD_ONLY=0

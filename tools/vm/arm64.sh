@@ -81,7 +81,7 @@ wheels() {
     local dir="$WORK/wheels"
     rm -rf "$dir"
     mkdir -p "$dir"
-    "$HOST_PY" -m pip wheel -q --no-deps "$SRC" -w "$dir"
+    bash "$SRC/tools/vm/wheel.sh" "$SRC" "$dir" "$HOST_PY"
     "$HOST_PY" -m pip download -q --only-binary=:all: --python-version 3.11 --implementation cp \
         --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 \
         --platform manylinux_2_17_aarch64 -d "$dir" "$(ls "$dir"/device_app-*.whl)"

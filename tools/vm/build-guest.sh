@@ -96,7 +96,7 @@ debootstrap_base() {
 wheels() {
     rm -rf "$WHEELS"
     mkdir -p "$WHEELS"
-    "$HOST_PY" -m pip wheel -q --no-deps "$SRC" -w "$WHEELS"
+    bash "$SRC/tools/vm/wheel.sh" "$SRC" "$WHEELS" "$HOST_PY"
     "$HOST_PY" -m pip wheel -q --no-deps evdev==2.0.0 -w "$WHEELS"
     local app
     app=$(ls "$WHEELS"/device_app-*.whl)
