@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from .browser_user import BrowserUser
+from .device_app_cli import logins  # noqa: F401 - a fixture the login tests share
 from .idp_process import DotServer, running_idp
 
 

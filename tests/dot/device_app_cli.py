@@ -12,9 +12,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+import pytest
 
 from .idp_process import DotServer
 
@@ -121,7 +124,11 @@ class LoginRun:
         issuer: str | None = None,
     ) -> "LoginRun":
         flags = provider_flags(idp, store, client_id, issuer)
-        argv = ["login", "--json", *flags, "--scope", scope]
+        return cls.launch(["login", "--json", *flags, "--scope", scope])
+
+    @classmethod
+    def launch(cls, argv: list[str]) -> "LoginRun":
+        """``device-app ARGV`` (a ``login --json``) in the background, as a user's shell runs it."""
         stderr_file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
         proc = subprocess.Popen(
             [*device_app_command(), *argv],
@@ -215,3 +222,12 @@ class LoginRun:
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         self.stderr_file.close()
+
+
+@pytest.fixture
+def logins() -> Iterator[list[LoginRun]]:
+    """Login processes started by a test; stopped if the test leaves them running."""
+    runs: list[LoginRun] = []
+    yield runs
+    for run in runs:
+        run.close()

@@ -8,7 +8,6 @@ server-side state (expire or revoke tokens, when each poll arrived).
 import itertools
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,15 +41,6 @@ LATE_POLL_TOLERANCE = 0.5
 REAUTHORIZE_HINT = re.compile(r"authori[sz]e|sign in|log ?in", re.IGNORECASE)
 # DOT's default ACCESS_TOKEN_EXPIRE_SECONDS: a --min-ttl above it forces a refresh.
 ACCESS_TOKEN_LIFETIME = 36000
-
-
-@pytest.fixture
-def logins() -> Iterator[list[LoginRun]]:
-    """Login processes started by a test; stopped if the test leaves them running."""
-    runs: list[LoginRun] = []
-    yield runs
-    for run in runs:
-        run.close()
 
 
 def start_login(

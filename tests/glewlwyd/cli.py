@@ -4,11 +4,9 @@ The event reader and process wrappers are the django-oauth-toolkit suite's
 (``tests/dot/device_app_cli.py``); only the flags differ.
 """
 
-import subprocess
-import tempfile
 from pathlib import Path
 
-from dot.device_app_cli import Finished, LoginRun, cli_env, device_app_command, run_command
+from dot.device_app_cli import Finished, LoginRun, run_command
 
 from .server import Glewlwyd
 
@@ -30,17 +28,7 @@ def provider_flags(server: Glewlwyd, store: Path, plugin: str = "oidc") -> list[
 
 def start_login(server: Glewlwyd, store: Path, plugin: str = "oidc", *extra: str) -> LoginRun:
     """``device-app login --json`` running in the background; read its events as they come."""
-    argv = ["login", "--json", *provider_flags(server, store, plugin), *extra]
-    stderr_file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
-    proc = subprocess.Popen(
-        [*device_app_command(), *argv],
-        stdout=subprocess.PIPE,
-        stderr=stderr_file,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=cli_env(),
-    )
-    return LoginRun(argv, proc, stderr_file)
+    return LoginRun.launch(["login", "--json", *provider_flags(server, store, plugin), *extra])
 
 
 def cli(server: Glewlwyd, store: Path, *args: str, plugin: str = "oidc") -> Finished:

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dot.device_app_cli import logins  # noqa: F401 - the DOT suite's fixture
 
 from .server import Glewlwyd, PhoneUser, Unavailable, fetch, running_glewlwyd
 

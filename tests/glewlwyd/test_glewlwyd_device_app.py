@@ -8,11 +8,9 @@ tests/dot/, against a server that differs on the wire (docs/glewlwyd.md).
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 from dot.device_app_cli import (
     EXIT_AUTHORIZED,
@@ -39,15 +37,6 @@ SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: "increased by 5 seconds"
 SLACK = 1.5
 # A --min-ttl above the access token's whole lifetime makes device-app refresh first.
 FORCE_REFRESH = str(ACCESS_TOKEN_LIFETIME + 60)
-
-
-@pytest.fixture
-def logins() -> Iterator[list[LoginRun]]:
-    """Login processes started by a test; stopped if the test leaves them running."""
-    runs: list[LoginRun] = []
-    yield runs
-    for run in runs:
-        run.close()
 
 
 def login(
