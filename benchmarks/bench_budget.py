@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 SETTLE_S = 1.0  # after the first activation frame, before reading peak RSS / starting CPU
 # The interpreter both the app and the floor run with: this one (the checkout's editable
 # install), or --python, e.g. a venv with the wheel installed as a user has it.
-PYTHON = [sys.executable]
+PYTHON = sys.executable
 GOALS = {"startup": 1.3, "memory": 1.25, "idle_pct": 0.2, "approval_extra_s": 0.05}
 
 
@@ -90,7 +90,7 @@ class App:
 
     def __init__(self, board: Path, issuer: str, tmp: Path, window: bool, n: int) -> None:
         self.events = tmp / ("events-%d.jsonl" % n)
-        cmd = [PYTHON[0], "-m", "device_app", "run", "--board", str(board)]
+        cmd = [PYTHON, "-m", "device_app", "run", "--board", str(board)]
         cmd += ["--events", str(self.events), "--issuer", issuer, "--client-id", "tv-demo"]
         cmd += ["--allow-insecure-host", "127.0.0.1", "--token-store", str(tmp / ("s%d" % n))]
         cmd += ["--exit-after", "900"]
@@ -136,7 +136,7 @@ def run_app(board: Path, issuer: str, tmp: Path, window: bool, n: int) -> tuple[
 
 def run_floor(size: tuple[int, int], issuer: str, window: bool) -> tuple[float, int]:
     """(start-up s, peak RSS KiB) of one floor run."""
-    cmd = [PYTHON[0], str(ROOT / "benchmarks" / "floor.py"), "--issuer", issuer]
+    cmd = [PYTHON, str(ROOT / "benchmarks" / "floor.py"), "--issuer", issuer]
     cmd += ["--size", "%dx%d" % size, "--hold", "30"]
     t0 = time.monotonic()
     proc = subprocess.Popen(
@@ -301,7 +301,8 @@ def main() -> int:
         help="the interpreter for the app and the floor (e.g. a venv where the wheel is installed)",
     )
     args = ap.parse_args()
-    PYTHON[0] = args.python
+    global PYTHON
+    PYTHON = args.python
 
     from device_app_simulator.config import SimulatorConfig
     from device_app_simulator.server import start_server

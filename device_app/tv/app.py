@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import pygame
 
 from device_app.core.errors import ConfigurationError
-from device_app.hardware.boards import Board
+from device_app.hardware.boards import OFFSCREEN_DRIVERS, Board
 from device_app.hardware.display import open_display, x11
 from device_app.hardware.input.keyboard import KeyboardSource
 from device_app.hardware.systemd_notify import Notifier
@@ -50,10 +50,6 @@ class Quit:
 
 class Wake:
     """The message that only wakes the loop (to read pygame events posted meanwhile)."""
-
-
-# SDL video drivers with no input devices: the loop never needs to pump them for keys.
-NO_INPUT = ("dummy", "offscreen")
 
 
 class DisplayLike(Protocol):
@@ -175,7 +171,9 @@ class App:
         display = self._display or open_display(self.board, offscreen=self._offscreen)
         self._display = display
         self.screen.resize(display.surface.get_size())
-        self._inbox.watch(x11.connection_fd(), pygame.display.get_driver() not in NO_INPUT)
+        # SDL's off-screen drivers have no input devices: nothing to pump them for.
+        sdl_input = pygame.display.get_driver() not in OFFSCREEN_DRIVERS
+        self._inbox.watch(x11.connection_fd(), sdl_input)
         self._running = True
         started = self.clock()
         self._draw(display, started)  # the starting screen at once: never a blank TV

@@ -38,6 +38,14 @@ def _last(tv: TV, kind: str) -> tuple[int, dict[str, Any]] | None:
     return None
 
 
+def _reboot(tv: TV) -> None:
+    """Reboot the guest and wait until it is back (its agent says hello again)."""
+    boots = len(tv.agent.hellos)
+    # --no-block: the answer comes back before the reboot cuts the agent off.
+    tv.sh("systemctl reboot --no-block")
+    tv.agent.wait_boot(boots + 1, timeout=300)
+
+
 def _code_on_screen(tv: TV, name: str, code: dict[str, Any], timeout: float) -> Result:
     """Screenshots until the QR decodes to the code's URI; then read the drawn code by OCR."""
     uri = code.get("verification_uri_complete") or code["verification_uri"]
@@ -247,11 +255,8 @@ def watchdog(tv: TV, state: dict[str, Any]) -> Result:
 def reboot_pending(tv: TV, state: dict[str, Any]) -> Result:
     """Reboot with a code pending: the same code is on screen after the boot."""
     code = state["code"]
-    boots = len(tv.agent.hellos)
     before = len(tv.events())
-    # --no-block: the answer comes back before the reboot cuts the agent off.
-    tv.sh("systemctl reboot --no-block")
-    tv.agent.wait_boot(boots + 1, timeout=300)
+    _reboot(tv)
     _, new = tv.wait_event(lambda e: e.get("event") == "code", after=before, timeout=240)
     seen = _code_on_screen(tv, "reboot-activation", new, timeout=90)
     state["code"] = new
@@ -405,12 +410,6 @@ FLOOR_SERVICE = (
     "ExecStart=/opt/device-app/venv/bin/python /opt/vm/floor.py --issuer http://127.0.0.1:8765"
     " --client-id tv-demo --size 1920x1080 --hold 86400\\n"
 )
-
-
-def _reboot(tv: TV) -> None:
-    boots = len(tv.agent.hellos)
-    tv.sh("systemctl reboot --no-block")
-    tv.agent.wait_boot(boots + 1, timeout=300)
 
 
 def _main_started(tv: TV) -> float:
