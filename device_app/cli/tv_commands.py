@@ -94,6 +94,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
         events.write({"event": "start", "board": board.name, "pid": os.getpid()})
     session = _session_or_settings_screen(args, board)
+    helper = _start_helper(session)  # before the app's own imports: the helper's run beside them
     from device_app.engine.locations import tv_settings_dir
     from device_app.tv.app import App
 
@@ -105,6 +106,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             theme=args.theme or None,
             language=args.locale or None,
             settings_dir=tv_settings_dir(),
+            startup_helper=helper,
         )
     except themes.ThemeError as e:
         return _fail(str(e), EXIT_CONFIGURATION)
@@ -114,6 +116,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         return app.run(max_seconds=args.exit_after)
     except DisplayError as e:
         return _fail(str(e), EXIT_DISPLAY)
+
+
+def _start_helper(session: Any) -> Any:
+    """The start-up helper process for the session's transport (device_app.tv.startup_helper);
+    None with a single core, where it has nothing to run beside."""
+    from device_app.engine.wiring import TransportOnFirstUse
+    from device_app.tv.startup_helper import StartupHelper
+
+    cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else ()
+    if len(cores) < 2:
+        return None
+    one = session.session() if callable(getattr(session, "session", None)) else session
+    transport = getattr(one, "transport", None)
+    if not isinstance(transport, TransportOnFirstUse):  # the settings screen: no network
+        return None
+    return StartupHelper.start(transport)
 
 
 def _session_or_settings_screen(args: argparse.Namespace, board: Any) -> Any:

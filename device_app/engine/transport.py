@@ -47,6 +47,7 @@ from device_app.core.errors import (
 from device_app.core.http import Request, Response
 from device_app.engine.content_coding import UndecodableBody, decoder_for
 from device_app.engine.proxy_env import Proxy, ProxySettingError, proxy_for
+from device_app.engine.trust import check_ca_bundle, tls_context
 
 log = logging.getLogger("device_app.engine.transport")
 
@@ -328,7 +329,7 @@ class HttpTransport:
         self.max_body = int(max_body)
         self.user_agent = user_agent
         if ca_bundle is not None:  # a bad file is a start-up error, not the first request's
-            _add_ca_bundle(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), ca_bundle)
+            check_ca_bundle(ca_bundle)
         self._ca_bundle = ca_bundle
         # Built on the first https request: loading the CA bundles costs 50-75 ms and
         # 2.5 MiB, for nothing with an http:// issuer.
@@ -406,10 +407,14 @@ class HttpTransport:
             raise
         return conn
 
+    def warm_tls(self) -> None:
+        """Build the TLS context now (loading the CA bundles), not on the first https request."""
+        self._tls()
+
     def _tls(self) -> ssl.SSLContext:
         with self._tls_lock:
             if self._tls_made is None:
-                self._tls_made = _tls_context(self._ca_bundle)
+                self._tls_made = tls_context(self._ca_bundle)
             return self._tls_made
 
     def _send(
@@ -507,30 +512,6 @@ def _headers_of(resp: http.client.HTTPResponse) -> dict[str, str]:
         key = name.lower()
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
     return headers
-
-
-def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
-    """System CAs, certifi's CA bundle and ``ca_bundle``; verification and host checks on."""
-    import certifi  # only for https; the same Mozilla list requests trusted
-
-    context = ssl.create_default_context()  # CERT_REQUIRED, check_hostname
-    if context.minimum_version < ssl.TLSVersion.TLSv1_2:
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_verify_locations(cafile=certifi.where())
-    if ca_bundle is not None:
-        _add_ca_bundle(context, ca_bundle)
-    return context
-
-
-def _add_ca_bundle(context: ssl.SSLContext, ca_bundle: str) -> None:
-    try:
-        context.load_verify_locations(cafile=ca_bundle)
-    except (OSError, ssl.SSLError) as exc:
-        raise ConfigurationError(
-            f"The CA bundle {ca_bundle!r} could not be loaded ({_os_reason(exc)}); "
-            "--ca-bundle (ca_bundle in a profile file) must name a readable PEM file of CA "
-            "certificates."
-        ) from exc
 
 
 # --- failures ------------------------------------------------------------------------------

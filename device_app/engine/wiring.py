@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import socket
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,12 +13,13 @@ from device_app.core.errors import ConfigurationError
 from device_app.core.http import Request, Response
 from device_app.core.profile import Profile
 from device_app.engine.accounts import AccountBook
-from device_app.engine.config import resolve_profile
+from device_app.engine.config import Settings, resolve_profile
 from device_app.engine.flags import settings_from_args, with_flag_hints
 from device_app.engine.household import Household
 from device_app.engine.locations import discovery_cache_dir
 from device_app.engine.session import Session
 from device_app.engine.token_store import TokenStore
+from device_app.engine.trust import check_ca_bundle
 
 if TYPE_CHECKING:
     from device_app.engine.transport import HttpTransport
@@ -27,16 +29,21 @@ class TransportOnFirstUse:
     """The :class:`~device_app.engine.transport.HttpTransport`, made on the first request.
 
     Importing it brings in ``http.client`` and the transport's own modules: on a TV that then
-    happens in the worker thread, while the first frame is already up. With a ``ca_bundle``
-    it is made at once, so that a bad file is refused before anything else.
+    happens in the worker thread, while the first frame is already up. A ``ca_bundle`` is
+    checked at once, so that a bad file is refused before anything else.
+
+    While ``stand_in`` is set, requests go to it instead (the TV's start-up helper process,
+    device_app.tv.startup_helper).
     """
 
-    def __init__(self, ca_bundle: str | None = None) -> None:
+    def __init__(self, ca_bundle: str | None = None, tls_expected: bool = True) -> None:
         self._ca_bundle = ca_bundle
+        self._tls_expected = tls_expected
         self._lock = threading.Lock()
         self._made: HttpTransport | None = None
+        self.stand_in: Callable[[Request], Response] | None = None
         if ca_bundle is not None:
-            self.made()
+            check_ca_bundle(ca_bundle)
 
     def made(self) -> HttpTransport:
         """The transport itself (made now if it was not yet)."""
@@ -47,8 +54,24 @@ class TransportOnFirstUse:
                 self._made = HttpTransport(ca_bundle=self._ca_bundle)
             return self._made
 
+    def warm(self) -> None:
+        """Make the transport now, and its TLS context when a server speaks https: the
+        slowest part of a first request, done before one is needed."""
+        made = self.made()
+        if self._tls_expected:
+            made.warm_tls()
+
     def __call__(self, request: Request) -> Response:
+        stand_in = self.stand_in
+        if stand_in is not None:
+            return stand_in(request)
         return self.made()(request)
+
+
+def _tls_expected(settings: Settings) -> bool:
+    """Whether a server of these settings may speak https (a provider's preset always does)."""
+    urls = [u for u in (settings.issuer, *settings.endpoints.values()) if u]
+    return not urls or any(not u.startswith("http://") for u in urls)
 
 
 def make_household(
@@ -61,7 +84,7 @@ def make_household(
     The active account is the one ``--account`` names, else the one used last.
     """
     settings = settings_from_args(args, default_store=default_store)
-    transport = TransportOnFirstUse(settings.ca_bundle)
+    transport = TransportOnFirstUse(settings.ca_bundle, _tls_expected(settings))
     book = AccountBook(Path(settings.token_store).expanduser(), settings.store_profile)
     cache_dir = discovery_cache_dir()
     resolved: list[Profile] = []

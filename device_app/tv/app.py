@@ -30,6 +30,7 @@ from device_app.tv.inbox import Inbox
 from device_app.tv.input_hub import InputHub
 from device_app.tv.inputs import hub_for, keyboard_for
 from device_app.tv.speech import Speaker, spoken_text
+from device_app.tv.startup_helper import StartupHelper
 from device_app.tv.stop_timing import StopTiming
 from device_app.tv.workers import SessionLike, Workers, accounts_message
 from device_app.ui import i18n, themes
@@ -37,6 +38,7 @@ from device_app.ui.component import ActivationScreen
 from device_app.ui.controller import Command, Controller, KioskSettings
 from device_app.ui.messages import Action
 from device_app.ui.render import Insets, Renderer
+from device_app.ui.viewmodel import STARTING
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,7 @@ class App:
         display: DisplayLike | None = None,
         offscreen: bool = False,
         settings_dir: Path | None = None,
+        startup_helper: StartupHelper | None = None,
     ) -> None:
         self.board = board
         self.session = session
@@ -113,6 +116,8 @@ class App:
         self._notifier: Notifier | None = None
         self._shown = ""
         self.frames = 0
+        # Released once a screen other than the starting one is up (start-up is over).
+        self._helper = startup_helper
 
     def _first_language(self, flag: str | None) -> str:
         """The command line's language, else the one chosen with the remote last time,
@@ -247,6 +252,13 @@ class App:
             self._shown = screen
             if self._notifier is not None:
                 self._notifier.status("screen: %s" % screen)
+            if self._helper is not None and screen != STARTING:
+                self._release_helper()
+
+    def _release_helper(self) -> None:
+        if self._helper is not None:
+            self._helper.release()
+            self._helper = None
 
     def _wait(self, timeout: float, keyboard: KeyboardSource | None) -> None:
         """Sleep until a message, an input event or ``timeout`` seconds; handle them in order."""
@@ -278,6 +290,7 @@ class App:
     def _shutdown(self, hub: InputHub | None, old_handlers: dict[int, Any]) -> None:
         timing = self.stop_timing
         timing.mark("loop")
+        self._release_helper()
         if self._notifier is not None:
             self._notifier.stopping()
             self._notifier.close()

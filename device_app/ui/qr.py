@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pygame
@@ -16,6 +17,18 @@ Colour = tuple[int, int, int]
 
 DRAWERS = "qrcode.image.styles.moduledrawers"
 _IMPORT = threading.Lock()  # one thread at a time hides and restores Pillow
+
+Rows = tuple[tuple[bool, ...], ...]
+Encoder = Callable[[str], "Rows | None"]
+# Another encoder asked first (the TV's start-up helper process); None answers "do it here".
+_encoder: Encoder | None = None
+
+
+def use_encoder(encoder: Encoder | None) -> None:
+    """Ask ``encoder`` for the modules first, and encode here only when it answers None;
+    ``None`` goes back to encoding here. Any encoder gives the same modules."""
+    global _encoder
+    _encoder = encoder
 
 
 def _qrcode() -> Any:
@@ -47,14 +60,23 @@ def _qrcode() -> Any:
 
 
 def load() -> None:
-    """Import the QR encoder now (the first :func:`matrix` would otherwise)."""
-    _qrcode()
+    """Import the QR encoder now (the first :func:`matrix` would otherwise), unless another
+    encoder is in use."""
+    if _encoder is None:
+        _qrcode()
 
 
 @functools.lru_cache(maxsize=8)
-def matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
-    """Rows of modules (True = dark), quiet zone included. Level M (design-notes §5.1: screens
-    are not damaged, so M's 15 % recovery is plenty and keeps the version small)."""
+def matrix(payload: str) -> Rows:
+    """Rows of modules (True = dark), quiet zone included."""
+    encoder = _encoder
+    rows = encoder(payload) if encoder is not None else None
+    return rows if rows is not None else encode(payload)
+
+
+def encode(payload: str) -> Rows:
+    """:func:`matrix`, always encoded here. Level M (design-notes §5.1: screens are not
+    damaged, so M's 15 % recovery is plenty and keeps the version small)."""
     qrcode = _qrcode()
     code = qrcode.QRCode(
         version=None,

@@ -26,13 +26,13 @@ def ok(conn: Conn, req: Captured) -> bool:
 def built(monkeypatch: pytest.MonkeyPatch) -> list[ssl.SSLContext]:
     """Every TLS context the transports made from now on."""
     made: list[ssl.SSLContext] = []
-    real = transport._tls_context
+    real = transport.tls_context
 
     def counting(ca_bundle: str | None) -> ssl.SSLContext:
         made.append(real(ca_bundle))
         return made[-1]
 
-    monkeypatch.setattr(transport, "_tls_context", counting)
+    monkeypatch.setattr(transport, "tls_context", counting)
     return made
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from device_app.core.errors import ConfigurationError, TransportError
 from device_app.core.http import Request
-from device_app.engine.transport import HttpTransport, _tls_context
+from device_app.engine.transport import HttpTransport
+from device_app.engine.trust import tls_context
 
 from .conftest import ServerFactory
 from .servers import Captured, CertFactory, Conn, respond
@@ -67,8 +68,8 @@ def test_expired_certificate_rejected(serve: ServerFactory, certs: CertFactory) 
 
 
 def test_ca_bundle_adds_to_the_default_trust(certs: CertFactory) -> None:
-    base = _tls_context(None)
-    extended = _tls_context(str(certs.ca_path))
+    base = tls_context(None)
+    extended = tls_context(str(certs.ca_path))
     assert extended.verify_mode == ssl.CERT_REQUIRED and extended.check_hostname
     assert extended.minimum_version >= ssl.TLSVersion.TLSv1_2
     assert len(extended.get_ca_certs()) == len(base.get_ca_certs()) + 1

@@ -1,0 +1,296 @@
+"""A second process for the first seconds: it loads the HTTP stack and the QR encoder while
+the display starts, then sends the app's first requests and encodes its first QR code.
+
+Why: from power-on to the code on screen the app is busy in one core (Python runs one thread
+at a time), while a Pi has four. The helper is forked before the display opens; as the app
+imports its screens, opens the display and draws the starting screen, the helper imports
+``http.client`` and the transport, builds the TLS context where the server speaks https (the
+CA bundle is the slowest part of a first request) and imports the QR encoder. The first
+request still leaves only once the display is up and the flow asks for it, as without the
+helper: a TV whose display fails asks the server for nothing.
+
+The app releases the helper once a screen other than the starting one is up; from then on
+its own transport (warmed up in a background thread at that moment) carries every request.
+The helper also ends when the app's end of the pipe closes, so it never outlives the app.
+It holds no secret of its own: requests arrive complete (a DPoP proof is made in the app).
+
+One request at a time, over two pipes, each message a 4-byte length and a ``marshal``
+payload (both ends are this program: nothing foreign is ever unmarshalled).
+"""
+
+from __future__ import annotations
+
+import logging
+import marshal
+import os
+import select
+import signal
+import struct
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+from device_app.core.errors import ConfigurationError, TransportError
+from device_app.core.http import Request, Response
+from device_app.ui import qr
+
+if TYPE_CHECKING:
+    from device_app.engine.wiring import TransportOnFirstUse
+
+log = logging.getLogger("device_app.tv.startup_helper")
+
+# s of silence after which the helper counts as stuck: well past any request's own deadline
+# (the transport ends each within 20 s), so a slow server is never taken for a stuck helper.
+REPLY_WAIT = 60.0
+# s the screen waits for a QR code from the helper while a request holds it, before
+# encoding the code itself.
+QR_WAIT = 0.05
+_LENGTH = struct.Struct("!I")
+
+
+class StartupHelper:
+    """The app's end: the transport's requests and the QR codes go to the helper until
+    :meth:`release`."""
+
+    def __init__(
+        self, pid: int, to_helper: int, from_helper: int, transport: TransportOnFirstUse
+    ) -> None:
+        self.pid = pid
+        self._out = to_helper
+        self._in = from_helper
+        self._transport = transport
+        self._lock = threading.Lock()  # one call at a time; also guards the state below
+        self._released = False
+        self._closed = False
+        self.served = {"send": 0, "qr": 0}  # calls answered, by kind
+
+    @classmethod
+    def start(cls, transport: TransportOnFirstUse) -> StartupHelper | None:
+        """Fork the helper and send ``transport``'s requests and the QR codes to it; None
+        (and nothing changed) where a fork is not safe (threads running) or possible.
+
+        The helper works with its own copy of ``transport``, made by the fork.
+        """
+        if not hasattr(os, "fork") or threading.active_count() > 1:
+            return None  # forking a process with threads can leave the child deadlocked
+        down_r, down_w = os.pipe()
+        up_r, up_w = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError as e:  # out of processes or memory: start as if there were no helper
+            log.warning("start-up helper: cannot fork (%s); starting without it", e.strerror)
+            for fd in (down_r, down_w, up_r, up_w):
+                os.close(fd)
+            return None
+        if pid == 0:  # the helper: never returns
+            os.close(down_w)
+            os.close(up_r)
+            _child(down_r, up_w, transport)
+        os.close(down_r)
+        os.close(up_w)
+        helper = cls(pid, down_w, up_r, transport)
+        transport.stand_in = helper.send
+        qr.use_encoder(helper.qr_rows)
+        log.debug("start-up helper %d: loading the HTTP stack and the QR encoder", pid)
+        return helper
+
+    # -- the app's calls ---------------------------------------------------------------------
+
+    def send(self, request: Request) -> Response:
+        """``request`` sent by the helper; raises TransportError as the transport would."""
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                try:
+                    reply = self._call(("send", _request_fields(request)))
+                finally:
+                    self._close_if_released()
+        if closed:  # released or gone before this request reached it: sent here instead
+            return self._transport.made()(request)
+        if reply is None:
+            # The request may have left: never send it a second time (the flow retries).
+            raise TransportError("the start-up helper stopped during a request")
+        return _response_of(reply)
+
+    def qr_rows(self, payload: str) -> qr.Rows | None:
+        """The QR modules of ``payload``, or None (encode it yourself) when the helper is
+        busy, gone or failed."""
+        if not self._lock.acquire(timeout=QR_WAIT):
+            return None
+        try:
+            if self._closed:
+                return None
+            reply = self._call(("qr", payload))
+            if reply is None or reply[0] != "ok":
+                return None
+            return tuple(tuple(row) for row in reply[1])
+        finally:
+            self._close_if_released()
+            self._lock.release()
+
+    def release(self) -> None:
+        """Start-up is over: requests and QR codes are done in the app again, and its own
+        transport is made now in the background (so the first poll waits for nothing). The
+        helper ends once a call in progress is answered."""
+        if self._released:
+            return
+        self._released = True
+        log.debug(
+            "start-up helper %d released after %d request(s) and %d QR code(s)",
+            self.pid,
+            self.served["send"],
+            self.served["qr"],
+        )
+        self._detach()
+        threading.Thread(target=_warm, args=(self._transport,), name="warm", daemon=True).start()
+        if self._lock.acquire(blocking=False):
+            try:
+                self._close_if_released()
+            finally:
+                self._lock.release()
+
+    # -- inside --------------------------------------------------------------------------------
+
+    def _call(self, message: tuple[Any, ...]) -> Any:
+        """The helper's reply to ``message``; None if it is gone or stuck (it is then
+        stopped and not asked again)."""
+        try:
+            _write(self._out, message)
+            reply = _read(self._in, REPLY_WAIT)
+        except OSError:
+            reply = None
+        if reply is None:
+            log.warning("the start-up helper stopped answering; going on without it")
+            self._stop()
+        else:
+            self.served[message[0]] += 1
+        return reply
+
+    def _close_if_released(self) -> None:
+        if self._released and not self._closed:
+            self._stop()
+
+    def _detach(self) -> None:
+        if self._transport.stand_in == self.send:
+            self._transport.stand_in = None
+        qr.use_encoder(None)
+
+    def _stop(self) -> None:
+        """Close the pipes (the helper ends at once) and reap it in the background."""
+        if self._closed:
+            return
+        self._closed = True
+        self._detach()
+        for fd in (self._out, self._in):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        pid = self.pid
+        threading.Thread(target=_reap, args=(pid,), name="helper-reap", daemon=True).start()
+
+
+def _warm(transport: TransportOnFirstUse) -> None:
+    try:
+        transport.warm()
+    except Exception as e:  # the first request meets it again and says why
+        log.debug("warming the transport failed: %s", e)
+
+
+def _reap(pid: int) -> None:
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status):  # it logged why
+        log.warning("start-up helper ended with status %d", os.WEXITSTATUS(status))
+
+
+# -- the helper process ----------------------------------------------------------------------
+
+
+def _child(inp: int, out: int, transport: TransportOnFirstUse) -> None:
+    """Prepare, then answer until the app closes the pipe. Ends the process."""
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the app's; EOF ends us
+        _close_inherited(inp, out)  # a token store's lock must not outlive the app in here
+        transport.warm()
+        qr.load()
+        while True:
+            message = _read(inp, None)
+            if message is None:
+                break
+            _write(out, _answer(message, transport))
+    except BaseException:  # a helper must end quietly; the app carries on
+        log.exception("start-up helper failed")
+        code = 1
+    finally:
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _answer(message: tuple[Any, ...], transport: TransportOnFirstUse) -> Any:
+    if message[0] == "qr":
+        return ("ok", qr.encode(message[1]))
+    try:
+        resp = transport.made()(Request(*message[1]))
+    except TransportError as e:
+        return ("transport_error", str(e), e.reason, e.retry_after)
+    except ConfigurationError as e:
+        return ("configuration_error", str(e))
+    return ("ok", resp.status, resp.headers, resp.body)
+
+
+def _close_inherited(*keep: int) -> None:
+    """Close every descriptor but stdio and ``keep``: files and locks the app holds."""
+    last = 2
+    for fd in [*sorted(keep), os.sysconf("SC_OPEN_MAX")]:
+        os.closerange(last + 1, fd)
+        last = fd
+
+
+# -- messages --------------------------------------------------------------------------------
+
+
+def _request_fields(r: Request) -> tuple[Any, ...]:
+    form = dict(r.form) if r.form is not None else None
+    return (r.method, r.url, dict(r.headers), form, r.body, tuple(r.secret_fields))
+
+
+def _response_of(reply: tuple[Any, ...]) -> Response:
+    if reply[0] == "ok":
+        return Response(reply[1], reply[2], reply[3])
+    if reply[0] == "configuration_error":
+        raise ConfigurationError(reply[1])
+    raise TransportError(reply[1], reply[2], reply[3])
+
+
+def _write(fd: int, message: Any) -> None:
+    data = marshal.dumps(message)
+    view = memoryview(_LENGTH.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read(fd: int, timeout: float | None) -> Any:
+    """One message, or None at end of file or after ``timeout`` s of silence."""
+    head = _read_exactly(fd, _LENGTH.size, timeout)
+    if head is None:
+        return None
+    body = _read_exactly(fd, _LENGTH.unpack(head)[0], timeout)
+    # Only ever this program's own messages, from its own pipe (see the module's docstring).
+    return None if body is None else marshal.loads(body)  # noqa: S302
+
+
+def _read_exactly(fd: int, n: int, timeout: float | None) -> bytes | None:
+    chunks = []
+    while n:
+        if timeout is not None and not select.select([fd], [], [], timeout)[0]:
+            return None
+        chunk = os.read(fd, n)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)

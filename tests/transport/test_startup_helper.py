@@ -1,0 +1,184 @@
+"""The TV's start-up helper process: it carries the transport's requests and encodes QR codes
+until released, answers as the in-process transport would, and never outlives its use.
+
+Each test forks the helper before any server thread starts (a process with threads is never
+forked); the servers are real sockets on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from device_app.core.errors import TransportError
+from device_app.core.http import Request
+from device_app.engine.transport import HttpTransport
+from device_app.engine.wiring import TransportOnFirstUse
+from device_app.tv.startup_helper import StartupHelper
+from device_app.ui import qr
+
+from .conftest import ServerFactory
+from .servers import Captured, Conn, respond
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def ok(conn: Conn, req: Captured) -> bool:
+    body = b'{"pid": "%d", "got": "%s"}' % (os.getpid(), req.body)
+    conn.send(respond(200, body, {"X-Seen": req.header("x-probe") or ""}))
+    return False
+
+
+def gone(pid: int) -> bool:
+    """True once ``pid`` has ended (a zombie not yet reaped counts as ended)."""
+    end = time.monotonic() + 10
+    while time.monotonic() < end:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                if f.read().rpartition(")")[2].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def start_helper() -> tuple[TransportOnFirstUse, StartupHelper]:
+    """A helper, forked once the threads of earlier tests (servers, reapers) have ended."""
+    end = time.monotonic() + 10
+    while threading.active_count() > 1 and time.monotonic() < end:
+        time.sleep(0.01)
+    transport = TransportOnFirstUse(tls_expected=False)
+    helper = StartupHelper.start(transport)
+    assert helper is not None, "no other thread runs: the fork must happen"
+    return transport, helper
+
+
+@pytest.fixture
+def started() -> Iterator[tuple[TransportOnFirstUse, StartupHelper]]:
+    transport, helper = start_helper()
+    yield transport, helper
+    helper.release()
+    assert gone(helper.pid)
+
+
+def test_requests_go_through_the_helper_until_released(
+    started: tuple[TransportOnFirstUse, StartupHelper], serve: ServerFactory
+) -> None:
+    transport, helper = started
+    server = serve(ok)
+    form_body = b"client_id=tv&scope=a+b"
+    request = Request("POST", server.url("/device"), {"X-Probe": "1"}, body=form_body)
+    resp = transport(request)
+    assert resp.status == 200
+    assert resp.header("x-seen") == "1"  # headers and body crossed the pipe both ways
+    assert b'"got": "client_id=tv&scope=a+b"' in resp.body
+    assert transport._made is None  # this process never made its transport: the helper sent it
+    # The same bytes as the in-process transport gets (status, lower-cased headers, body).
+    direct = HttpTransport()(request)
+    assert (direct.status, direct.header("x-seen")) == (resp.status, resp.header("x-seen"))
+
+    helper.release()
+    assert transport.stand_in is None
+    assert gone(helper.pid)
+    assert transport(request).status == 200  # now sent here
+    assert transport._made is not None
+
+
+def test_transport_errors_cross_as_the_same_error(
+    started: tuple[TransportOnFirstUse, StartupHelper],
+) -> None:
+    transport, _helper = started
+    with socket_closed_port() as url:
+        with pytest.raises(TransportError) as via_helper:
+            transport(Request("GET", url))
+        with pytest.raises(TransportError) as here:
+            HttpTransport()(Request("GET", url))
+    assert via_helper.value.reason == here.value.reason == "connect"
+    assert str(via_helper.value) == str(here.value)
+
+
+class socket_closed_port:
+    """A URL on 127.0.0.1 where nothing listens (a port bound, then closed)."""
+
+    def __enter__(self) -> str:
+        import socket
+
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        return "http://127.0.0.1:%d/x" % port
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def test_qr_codes_come_from_the_helper_and_match(
+    started: tuple[TransportOnFirstUse, StartupHelper],
+) -> None:
+    _transport, helper = started
+    payload = "https://example.com/activate?user_code=WDJB-MJHT"
+    rows = helper.qr_rows(payload)
+    assert rows is not None and rows == qr.encode(payload)
+    assert qr.matrix("https://example.com/a?x=%d" % os.getpid()) == qr.encode(
+        "https://example.com/a?x=%d" % os.getpid()
+    )
+    helper.release()
+    assert helper.qr_rows(payload) is None  # released: the caller encodes
+
+
+def test_a_helper_that_dies_costs_one_failed_request_then_the_app_sends_itself(
+    started: tuple[TransportOnFirstUse, StartupHelper], serve: ServerFactory
+) -> None:
+    transport, helper = started
+    server = serve(ok)
+    os.kill(helper.pid, signal.SIGKILL)
+    assert gone(helper.pid)
+    with pytest.raises(TransportError, match="start-up helper stopped"):
+        transport(Request("GET", server.url("/first")))  # it may have left: not sent twice
+    assert transport.stand_in is None
+    assert transport(Request("GET", server.url("/second"))).status == 200
+    assert helper.qr_rows("x") is None
+
+
+def test_the_helper_ends_when_the_app_goes() -> None:
+    """Its pipe closes with the app (here: the pipe's end closed without a release)."""
+    _transport, helper = start_helper()
+    os.close(helper._out)  # what the kernel does when the app exits or is killed
+    assert gone(helper.pid)
+    os.close(helper._in)
+    helper._closed = True
+    os.waitpid(helper.pid, 0)
+
+
+def test_the_helper_keeps_no_descriptor_of_the_app() -> None:
+    """A lock file or the event log the app holds open is closed in the helper."""
+    with open(os.devnull, "rb") as held:
+        _transport, helper = start_helper()
+        try:
+            assert helper.qr_rows("x") is not None  # it answers: it has closed what it inherited
+            fds = os.listdir("/proc/%d/fd" % helper.pid)
+            assert str(held.fileno()) not in fds
+            assert len(fds) <= 5  # stdin, stdout, stderr and its two pipe ends
+        finally:
+            helper.release()
+    assert gone(helper.pid)
+
+
+def test_no_fork_while_other_threads_run() -> None:
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        transport = TransportOnFirstUse(tls_expected=False)
+        assert StartupHelper.start(transport) is None
+        assert transport.stand_in is None
+    finally:
+        stop.set()
+        t.join()
