@@ -21,7 +21,13 @@ pygame, open a window of the same size, one HTTP request, fill and flip once, wr
 Usage (Linux; /proc):
 
     .venv/bin/python benchmarks/bench_budget.py                 # SDL off-screen (dummy) driver
+    .venv/bin/python benchmarks/bench_budget.py --tls           # the server over https
     xvfb-run -a -s "-screen 0 3840x2160x24" .venv/bin/python benchmarks/bench_budget.py --window
+
+The app runs as users start it: the ``device-app`` script of the interpreter's venv (give
+``--python VENV/bin/python`` for a venv where the wheel is installed, outside the checkout).
+With ``--tls`` the simulator serves https with a private CA: the app gets ``--ca-bundle``
+(it trusts the system's CAs, certifi's and that one), the floor the system's and that one.
 
 Prints each figure with its spread (min / median / max over the runs) and the load average
 before and after, since the machine it runs on may be shared.
@@ -85,29 +91,60 @@ def child_env(window: bool, floor: bool = False) -> dict[str, str]:
     return env
 
 
+def device_app_command() -> list[str]:
+    """``device-app`` as users start it (the systemd unit runs the venv's script), from the
+    interpreter's venv; ``python -m device_app`` where there is no script."""
+    script = Path(PYTHON).with_name("device-app")
+    return [str(script)] if script.exists() else [PYTHON, "-m", "device_app"]
+
+
+class Server:
+    """The simulator the app and the floor talk to, over http or (``ca`` set) https."""
+
+    def __init__(self, issuer: str, ca: Path | None) -> None:
+        self.issuer = issuer
+        self.ca = ca
+
+    def app_args(self) -> list[str]:
+        if self.ca is not None:
+            return ["--ca-bundle", str(self.ca)]
+        return ["--allow-insecure-host", "127.0.0.1"]
+
+    def floor_args(self) -> list[str]:
+        return ["--cafile", str(self.ca)] if self.ca is not None else []
+
+
 class App:
     """``device-app run`` as a child, watched through its event log."""
 
-    def __init__(self, board: Path, issuer: str, tmp: Path, window: bool, n: int) -> None:
+    def __init__(self, board: Path, server: Server, tmp: Path, window: bool, n: int) -> None:
         self.events = tmp / ("events-%d.jsonl" % n)
-        cmd = [PYTHON, "-m", "device_app", "run", "--board", str(board)]
-        cmd += ["--events", str(self.events), "--issuer", issuer, "--client-id", "tv-demo"]
-        cmd += ["--allow-insecure-host", "127.0.0.1", "--token-store", str(tmp / ("s%d" % n))]
-        cmd += ["--exit-after", "900"]
+        cmd = [*device_app_command(), "run", "--board", str(board), "--events", str(self.events)]
+        cmd += ["--issuer", server.issuer, "--client-id", "tv-demo", *server.app_args()]
+        cmd += ["--token-store", str(tmp / ("s%d" % n)), "--exit-after", "900"]
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(
             cmd, env=child_env(window), cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
+        self.helper_kib = 0  # the start-up helper's peak RSS, as last seen while it ran
 
     def wait_for(self, match: Callable[[dict[str, Any]], bool], timeout: float = 60) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.proc.poll() is None:
+            self._see_helper()
             found = next((e for e in read_events(self.events) if match(e)), None)
             if found is not None:
                 return found
             time.sleep(0.005)
         err = self.proc.stderr.read().decode(errors="replace") if self.proc.poll() else ""
         raise RuntimeError("the app never logged what was expected: %s" % err.strip()[-500:])
+
+    def _see_helper(self) -> None:
+        for pid in children(self.proc.pid):
+            try:
+                self.helper_kib = max(self.helper_kib, peak_rss_kib(pid))
+            except OSError:
+                pass  # it has just ended
 
     def activation(self) -> dict[str, Any]:
         return self.wait_for(lambda e: e.get("event") == "screen" and e["screen"] == "activation")
@@ -122,22 +159,40 @@ class App:
                 self.proc.wait()
 
 
-def run_app(board: Path, issuer: str, tmp: Path, window: bool, n: int) -> tuple[float, int, float]:
-    """(start-up s, peak RSS KiB, first frame s) of one app run."""
-    app = App(board, issuer, tmp, window, n)
+def children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (the app's start-up helper)."""
+    found: list[int] = []
+    for task in Path("/proc/%d/task" % pid).glob("*/children"):
+        try:
+            found += [int(c) for c in task.read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def run_app(
+    board: Path, server: Server, tmp: Path, window: bool, n: int
+) -> tuple[float, int, float, int]:
+    """(start-up s, peak RSS KiB, first frame s, helper's peak RSS KiB) of one app run."""
+    app = App(board, server, tmp, window, n)
     try:
         shown = app.activation()
         first = next(e for e in read_events(app.events) if e.get("event") == "screen")
         time.sleep(SETTLE_S)
-        return shown["t"] - app.t0, peak_rss_kib(app.proc.pid), first["t"] - app.t0
+        return (
+            shown["t"] - app.t0,
+            peak_rss_kib(app.proc.pid),
+            first["t"] - app.t0,
+            app.helper_kib,
+        )
     finally:
         app.stop()
 
 
-def run_floor(size: tuple[int, int], issuer: str, window: bool) -> tuple[float, int]:
+def run_floor(size: tuple[int, int], server: Server, window: bool) -> tuple[float, int]:
     """(start-up s, peak RSS KiB) of one floor run."""
-    cmd = [PYTHON, str(ROOT / "benchmarks" / "floor.py"), "--issuer", issuer]
-    cmd += ["--size", "%dx%d" % size, "--hold", "30"]
+    cmd = [PYTHON, str(ROOT / "benchmarks" / "floor.py"), "--issuer", server.issuer]
+    cmd += ["--size", "%dx%d" % size, "--hold", "30", *server.floor_args()]
     t0 = time.monotonic()
     proc = subprocess.Popen(
         cmd, env=child_env(window, floor=True), stdout=subprocess.PIPE, text=True
@@ -162,18 +217,37 @@ def verdict(value: float, goal: float) -> str:
     return "PASS" if value <= goal else "FAIL"
 
 
-def startup_and_memory(args: argparse.Namespace, tmp: Path, issuer: str) -> list[str]:
+def start_simulator(tmp: Path, tls: bool, name: str, **config: Any) -> tuple[Any, Server]:
+    """The simulator on loopback, over https with a private CA when ``tls`` (real servers are
+    reached over https: the app then loads CA bundles, and the floor the system's)."""
+    from device_app_simulator.config import SimulatorConfig
+    from device_app_simulator.server import start_server
+
+    ca = None
+    if tls:
+        from tests.transport.servers import CertFactory
+
+        certs = CertFactory(tmp)
+        certs.server_context()  # writes the leaf for 127.0.0.1 that the CA signs
+        config.update(tls_cert=tmp / "127.0.0.1-00.crt", tls_key=tmp / "127.0.0.1-00.key")
+        ca = certs.ca_path
+    sim = start_server(SimulatorConfig(port=0, db_path=tmp / (name + ".db"), **config))
+    return sim, Server(sim.issuer, ca)
+
+
+def startup_and_memory(args: argparse.Namespace, tmp: Path, server: Server) -> list[str]:
     out: list[str] = []
     for base in ("pi-hdmi-1080p", "tv-4k"):
         board = board_file(tmp, base, args.window)
         size = (1920, 1080) if base == "pi-hdmi-1080p" else (3840, 2160)
         runs = args.runs if base == "pi-hdmi-1080p" else max(1, args.runs // 2)
-        app_t, app_m, floor_t, floor_m, app_f = [], [], [], [], []
-        run_floor(size, issuer, args.window)  # warm-up: .pyc files, the page cache
-        run_app(board, issuer, tmp, args.window, 99 + 100 * len(out))
+        app_t, app_m, floor_t, floor_m, app_f, helper_m = [], [], [], [], [], []
+        run_floor(size, server, args.window)  # warm-up: .pyc files, the page cache
+        run_app(board, server, tmp, args.window, 99 + 100 * len(out))
         for _ in range(runs):  # alternate, floor first then app, so load drifts hit both
-            ft, fm = run_floor(size, issuer, args.window)
-            at, am, af = run_app(board, issuer, tmp, args.window, len(app_t) + 100 * len(out))
+            ft, fm = run_floor(size, server, args.window)
+            at, am, af, hm = run_app(board, server, tmp, args.window, len(app_t) + 100 * len(out))
+            helper_m.append(hm / 1024)
             floor_t.append(ft)
             floor_m.append(fm / 1024)
             app_t.append(at)
@@ -191,13 +265,17 @@ def startup_and_memory(args: argparse.Namespace, tmp: Path, issuer: str) -> list
         out.append("peak RSS %s   app %s MiB" % (tag, spread(app_m)))
         out.append("                    floor %s MiB" % spread(floor_m))
         out.append("  ratio %.2fx  goal <= %.2fx  %s" % (r, GOALS["memory"], verdict(r, 1.25)))
+        out.append(
+            "  the start-up helper, while it ran (gone by then; pages shared with the app "
+            "counted in both): %s MiB" % spread(helper_m)
+        )
         for line in out[first:]:
             print(line, flush=True)
     return out
 
 
-def idle_cpu(args: argparse.Namespace, tmp: Path, issuer: str) -> list[str]:
-    app = App(board_file(tmp, "pi-hdmi-1080p", args.window), issuer, tmp, args.window, 900)
+def idle_cpu(args: argparse.Namespace, tmp: Path, server: Server) -> list[str]:
+    app = App(board_file(tmp, "pi-hdmi-1080p", args.window), server, tmp, args.window, 900)
     try:
         app.activation()
         time.sleep(SETTLE_S)
@@ -228,18 +306,16 @@ def decided_at(db: Path, user_code: str) -> float:
 
 
 def approval(args: argparse.Namespace, tmp: Path, interval: int) -> list[str]:
-    from device_app_simulator.config import SimulatorConfig
     from device_app_simulator.phone import approve
-    from device_app_simulator.server import start_server
 
     db = tmp / ("a%d.db" % interval)
-    server = start_server(SimulatorConfig(port=0, interval=interval, expires_in=600, db_path=db))
+    sim, server = start_simulator(tmp, False, db.stem, interval=interval, expires_in=600)
     board = board_file(tmp, "pi-hdmi-1080p", args.window)
     lags: list[float] = []
     slow_downs = 0
     try:
         for n in range(args.trials):
-            app = App(board, server.issuer, tmp, args.window, 1000 * interval + n)
+            app = App(board, server, tmp, args.window, 1000 * interval + n)
             try:
                 code = app.wait_for(lambda e: e.get("event") == "code")
                 # The first poll's answer: the next poll leaves one interval after it. The
@@ -257,7 +333,7 @@ def approval(args: argparse.Namespace, tmp: Path, interval: int) -> list[str]:
             finally:
                 app.stop()
     finally:
-        server.stop()
+        sim.stop()
     mean, goal = statistics.mean(lags), interval / 2 + GOALS["approval_extra_s"]
     line = "approval -> authorized, interval %d s, %d trials: mean %.3f s +- %.3f (%s)" % (
         interval,
@@ -296,6 +372,11 @@ def main() -> int:
         "--only", choices=["startup", "idle", "approval"], help="measure one thing only"
     )
     ap.add_argument(
+        "--tls",
+        action="store_true",
+        help="start-up and idle over https (a private CA), as real servers are reached",
+    )
+    ap.add_argument(
         "--python",
         default=sys.executable,
         help="the interpreter for the app and the floor (e.g. a venv where the wheel is installed)",
@@ -304,24 +385,21 @@ def main() -> int:
     global PYTHON
     PYTHON = args.python
 
-    from device_app_simulator.config import SimulatorConfig
-    from device_app_simulator.server import start_server
-
     print("load average before: %s" % " ".join("%.2f" % x for x in os.getloadavg()))
     print("driver: %s" % ("x11 window" if args.window else "SDL dummy (off-screen)"), flush=True)
+    print("server: the simulator on loopback over %s" % ("https" if args.tls else "http"))
+    print("app: %s" % " ".join(device_app_command()), flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-budget-") as tmpdir:
         tmp = Path(tmpdir)
         if args.only in (None, "startup", "idle"):
-            server = start_server(
-                SimulatorConfig(port=0, interval=600, expires_in=1800, db_path=tmp / "sim.db")
-            )
+            sim, server = start_simulator(tmp, args.tls, "sim", interval=600, expires_in=1800)
             try:
                 if args.only in (None, "startup"):
-                    startup_and_memory(args, tmp, server.issuer)
+                    startup_and_memory(args, tmp, server)
                 if args.only in (None, "idle"):
-                    idle_cpu(args, tmp, server.issuer)
+                    idle_cpu(args, tmp, server)
             finally:
-                server.stop()
+                sim.stop()
         if args.only in (None, "approval"):
             for interval in (1, 2):
                 approval(args, tmp, interval)

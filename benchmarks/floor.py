@@ -30,6 +30,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--client-id", default="tv-demo")
     ap.add_argument("--path", default="/device_authorization", help="the endpoint's path")
     ap.add_argument("--hold", type=float, default=0.0, help="seconds to keep the window open")
+    ap.add_argument("--cafile", help="for an https issuer: a CA to trust besides the system's")
     args = ap.parse_args(argv)
     width, height = (int(n) for n in args.size.lower().split("x"))
 
@@ -43,7 +44,18 @@ def main(argv: list[str]) -> int:
     pygame.display.init()
     surface = pygame.display.set_mode((width, height))
     url = urlsplit(args.issuer)
-    conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port or 80, timeout=10)
+    host = url.hostname or "127.0.0.1"
+    if url.scheme == "https":  # what any client verifying a server does: the system's CAs
+        import ssl
+
+        context = ssl.create_default_context()
+        if args.cafile:
+            context.load_verify_locations(cafile=args.cafile)
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+            host, url.port or 443, timeout=10, context=context
+        )
+    else:
+        conn = http.client.HTTPConnection(host, url.port or 80, timeout=10)
     conn.request(
         "POST",
         args.path,

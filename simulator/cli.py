@@ -55,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["off", "on", "nonce"],
         help="RFC 9449: check DPoP proofs and bind tokens (nonce: also demand a nonce)",
     )
+    serve.add_argument(
+        "--tls-cert", metavar="PEM", help="serve https with this certificate chain (and --tls-key)"
+    )
+    serve.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
     serve.add_argument("--verbose", action="store_true", help="log every request")
     return parser
 
@@ -101,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             faults=faults,
             lan=args.lan,
             dpop=args.dpop,
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
         )
     except (FaultError, ValueError) as exc:
         parser.exit(2, f"{parser.prog}: {exc}\n")

@@ -44,6 +44,10 @@ class SimulatorConfig:
     quiet: bool = True
     # RFC 9449 DPoP: "off", "on" (check proofs, bind tokens), "nonce" (also demand a nonce).
     dpop: str = "off"
+    # https with this PEM certificate chain and key (as real servers are reached); the TV then
+    # needs the issuing CA: device-app --ca-bundle CA.pem.
+    tls_cert: str | os.PathLike[str] | None = None
+    tls_key: str | os.PathLike[str] | None = None
 
     def __post_init__(self) -> None:
         if self.dialect not in DIALECTS:
@@ -59,6 +63,8 @@ class SimulatorConfig:
         validate_faults(self.faults or {})
         if self.dpop not in ("off", "on", "nonce"):
             raise ValueError(f"dpop must be off, on or nonce, got {self.dpop!r}")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("give both a TLS certificate and its key, or neither")
 
     def resolved_db_path(self) -> Path:
         return Path(self.db_path) if self.db_path else default_db_path(self.dialect)

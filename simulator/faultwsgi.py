@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -59,7 +60,14 @@ def _listen(host: str, port: int) -> socket.socket:
 class SimWSGIServer(ThreadedWSGIServer):
     """Werkzeug's threaded server plus connection-level faults (refuse, reset)."""
 
-    def __init__(self, host: str, port: int, app: WSGIApp, ctx: SimContext) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        app: WSGIApp,
+        ctx: SimContext,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.ctx = ctx
         self._reset: set[int] = set()
         self._reset_lock = threading.Lock()
@@ -67,7 +75,14 @@ class SimWSGIServer(ThreadedWSGIServer):
         # whereas an OSError here lets start_server() say what to change.
         listener = _listen(host, port)
         try:
-            super().__init__(host, port, app, handler=SimRequestHandler, fd=listener.fileno())
+            super().__init__(
+                host,
+                port,
+                app,
+                handler=SimRequestHandler,
+                ssl_context=tls,
+                fd=listener.fileno(),
+            )
         finally:
             listener.close()  # Werkzeug keeps its own duplicate of the descriptor
 

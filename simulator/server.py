@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import ssl
 import threading
 from collections.abc import Mapping
 from types import TracebackType
@@ -139,6 +140,7 @@ def start_server(config: SimulatorConfig) -> SimulatorServer:
             "LAN mode: the simulator on %s is reachable by every machine on the network", lan
         )
     public_host = public_host or bind_host
+    tls = _tls_context(config)
     try:
         store = Store(config.resolved_db_path())
     except StoreError as exc:
@@ -151,7 +153,7 @@ def start_server(config: SimulatorConfig) -> SimulatorServer:
         ctx.local_addresses.add(bind_host)
     app = create_app(ctx, store.meta("flask_secret", new_secret))
     try:
-        httpd = SimWSGIServer(bind_host, config.port, FaultMiddleware(app, ctx), ctx)
+        httpd = SimWSGIServer(bind_host, config.port, FaultMiddleware(app, ctx), ctx, tls)
     except OSError as exc:
         store.close()
         if config.port and "in use" in str(exc).lower():
@@ -162,5 +164,22 @@ def start_server(config: SimulatorConfig) -> SimulatorServer:
         raise StartError(
             f"cannot listen on {bind_host}:{config.port}: {exc.strerror or exc}"
         ) from exc
-    ctx.base_url = f"http://{_url_host(public_host)}:{httpd.port}"
+    scheme = "https" if tls is not None else "http"
+    ctx.base_url = f"{scheme}://{_url_host(public_host)}:{httpd.port}"
     return SimulatorServer(ctx, httpd, bind_host)
+
+
+def _tls_context(config: SimulatorConfig) -> ssl.SSLContext | None:
+    """The server side of https, when the configuration names a certificate and key."""
+    if config.tls_cert is None or config.tls_key is None:
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(config.tls_cert, config.tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or exc.__class__.__name__
+        raise StartError(
+            f"cannot load the TLS certificate {config.tls_cert} and key {config.tls_key} "
+            f"({reason}); give PEM files of a certificate chain and its private key"
+        ) from exc
+    return context

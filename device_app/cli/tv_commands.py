@@ -73,6 +73,18 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the TV app on a board until the window closes or SIGTERM."""
+    from device_app.tv.startup_helper import StartupHelper
+
+    # First, while this process is small: it loads the network side beside the rest.
+    helper = StartupHelper.start()
+    try:
+        return _run(args, helper)
+    finally:
+        if helper is not None:
+            helper.release(warm=False)  # when start-up ended early (App releases it otherwise)
+
+
+def _run(args: argparse.Namespace, helper: Any) -> int:
     import time
 
     from device_app.hardware.boards import BoardError
@@ -94,7 +106,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
         events.write({"event": "start", "board": board.name, "pid": os.getpid()})
     session = _session_or_settings_screen(args, board)
-    helper = _start_helper(session)  # before the app's own imports: the helper's run beside them
+    if helper is not None:
+        _attach_helper(helper, session)
     from device_app.engine.locations import tv_settings_dir
     from device_app.tv.app import App
 
@@ -118,20 +131,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(e), EXIT_DISPLAY)
 
 
-def _start_helper(session: Any) -> Any:
-    """The start-up helper process for the session's transport (device_app.tv.startup_helper);
-    None with a single core, where it has nothing to run beside."""
+def _attach_helper(helper: Any, session: Any) -> None:
+    """Give the start-up helper the session's transport; without one (the settings screen
+    asks nothing of a server) the helper is let go."""
     from device_app.engine.wiring import TransportOnFirstUse
-    from device_app.tv.startup_helper import StartupHelper
 
-    cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else ()
-    if len(cores) < 2:
-        return None
     one = session.session() if callable(getattr(session, "session", None)) else session
     transport = getattr(one, "transport", None)
-    if not isinstance(transport, TransportOnFirstUse):  # the settings screen: no network
-        return None
-    return StartupHelper.start(transport)
+    if isinstance(transport, TransportOnFirstUse):
+        helper.attach(transport)
+    else:
+        helper.release()
 
 
 def _session_or_settings_screen(args: argparse.Namespace, board: Any) -> Any:

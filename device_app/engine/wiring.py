@@ -19,7 +19,6 @@ from device_app.engine.household import Household
 from device_app.engine.locations import discovery_cache_dir
 from device_app.engine.session import Session
 from device_app.engine.token_store import TokenStore
-from device_app.engine.trust import check_ca_bundle
 
 if TYPE_CHECKING:
     from device_app.engine.transport import HttpTransport
@@ -37,12 +36,14 @@ class TransportOnFirstUse:
     """
 
     def __init__(self, ca_bundle: str | None = None, tls_expected: bool = True) -> None:
-        self._ca_bundle = ca_bundle
-        self._tls_expected = tls_expected
+        self.ca_bundle = ca_bundle
+        self.tls_expected = tls_expected  # False when every server named is plain http
         self._lock = threading.Lock()
         self._made: HttpTransport | None = None
         self.stand_in: Callable[[Request], Response] | None = None
         if ca_bundle is not None:
+            from device_app.engine.trust import check_ca_bundle  # ssl only when needed
+
             check_ca_bundle(ca_bundle)
 
     def made(self) -> HttpTransport:
@@ -51,14 +52,14 @@ class TransportOnFirstUse:
             if self._made is None:
                 from device_app.engine.transport import HttpTransport
 
-                self._made = HttpTransport(ca_bundle=self._ca_bundle)
+                self._made = HttpTransport(ca_bundle=self.ca_bundle)
             return self._made
 
     def warm(self) -> None:
         """Make the transport now, and its TLS context when a server speaks https: the
         slowest part of a first request, done before one is needed."""
         made = self.made()
-        if self._tls_expected:
+        if self.tls_expected:
             made.warm_tls()
 
     def __call__(self, request: Request) -> Response:

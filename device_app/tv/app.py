@@ -181,21 +181,26 @@ class App:
         self._inbox.watch(x11.connection_fd(), sdl_input)
         self._running = True
         started = self.clock()
-        self._draw(display, started)  # the starting screen at once: never a blank TV
-        self._notifier = Notifier()
-        self._notifier.ready("screen: %s" % self._shown)  # READY=1 after the first frame
         old_handlers = stop_signals.install(self.stop)
-        keyboard = keyboard_for(self.board)
-        hub = hub_for(self.board, self.post_action)
-        if hub is not None:
-            hub.start()
+        hub: InputHub | None = None
         try:
             accounts = None if self.board.kiosk.enabled else accounts_message(self.session)
             if accounts is not None:  # several accounts: Home lists them (never on a kiosk)
                 self.screen.update(accounts, self.clock())
             self.screen.start(self.clock(), self.session.signed_in())
-            if "login" in self._run_commands():  # the first request leaves now ...
-                self.screen.prepare()  # ... and what the code's screen needs loads meanwhile
+            # The first request leaves now that the display works (a TV whose screen fails
+            # asks the server for nothing), and the server answers while the starting
+            # screen is drawn.
+            login = "login" in self._run_commands()
+            self._draw(display, started)  # the starting screen at once: never a blank TV
+            self._notifier = Notifier()
+            self._notifier.ready("screen: %s" % self._shown)  # READY=1 after the first frame
+            if login:
+                self.screen.prepare()  # what the code's screen needs loads meanwhile
+            keyboard = keyboard_for(self.board)
+            hub = hub_for(self.board, self.post_action)
+            if hub is not None:
+                hub.start()
             while self._running:
                 now = self.clock()
                 self.screen.tick(now)
@@ -253,11 +258,11 @@ class App:
             if self._notifier is not None:
                 self._notifier.status("screen: %s" % screen)
             if self._helper is not None and screen != STARTING:
-                self._release_helper()
+                self._release_helper(warm=True)
 
-    def _release_helper(self) -> None:
+    def _release_helper(self, warm: bool) -> None:
         if self._helper is not None:
-            self._helper.release()
+            self._helper.release(warm)
             self._helper = None
 
     def _wait(self, timeout: float, keyboard: KeyboardSource | None) -> None:
@@ -290,7 +295,7 @@ class App:
     def _shutdown(self, hub: InputHub | None, old_handlers: dict[int, Any]) -> None:
         timing = self.stop_timing
         timing.mark("loop")
-        self._release_helper()
+        self._release_helper(warm=False)
         if self._notifier is not None:
             self._notifier.stopping()
             self._notifier.close()

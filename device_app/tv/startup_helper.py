@@ -2,12 +2,14 @@
 the display starts, then sends the app's first requests and encodes its first QR code.
 
 Why: from power-on to the code on screen the app is busy in one core (Python runs one thread
-at a time), while a Pi has four. The helper is forked before the display opens; as the app
-imports its screens, opens the display and draws the starting screen, the helper imports
-``http.client`` and the transport, builds the TLS context where the server speaks https (the
-CA bundle is the slowest part of a first request) and imports the QR encoder. The first
-request still leaves only once the display is up and the flow asks for it, as without the
-helper: a TV whose display fails asks the server for nothing.
+at a time), while a Pi has four. The helper is forked as ``run`` begins, while the app's
+memory is still small (every page the app writes after a fork is copied). As the app loads
+pygame, its board and its screens, opens the display and draws the starting screen, the
+helper imports ``http.client``, the transport and the QR encoder, then, told the transport's
+settings, builds its TLS context where the server speaks https (the CA bundles are the
+slowest part of a first request). The first request still leaves only once the display is up
+and the flow asks for it, as without the helper: a TV whose display fails asks the server
+for nothing.
 
 The app releases the helper once a screen other than the starting one is up; from then on
 its own transport (warmed up in a background thread at that moment) carries every request.
@@ -52,26 +54,22 @@ class StartupHelper:
     """The app's end: the transport's requests and the QR codes go to the helper until
     :meth:`release`."""
 
-    def __init__(
-        self, pid: int, to_helper: int, from_helper: int, transport: TransportOnFirstUse
-    ) -> None:
+    def __init__(self, pid: int, to_helper: int, from_helper: int) -> None:
         self.pid = pid
         self._out = to_helper
         self._in = from_helper
-        self._transport = transport
+        self._transport: TransportOnFirstUse | None = None  # the app's, once attached
         self._lock = threading.Lock()  # one call at a time; also guards the state below
         self._released = False
         self._closed = False
         self.served = {"send": 0, "qr": 0}  # calls answered, by kind
 
     @classmethod
-    def start(cls, transport: TransportOnFirstUse) -> StartupHelper | None:
-        """Fork the helper and send ``transport``'s requests and the QR codes to it; None
-        (and nothing changed) where a fork is not safe (threads running) or possible.
-
-        The helper works with its own copy of ``transport``, made by the fork.
-        """
-        if not hasattr(os, "fork") or threading.active_count() > 1:
+    def start(cls) -> StartupHelper | None:
+        """Fork the helper; None where a fork is not safe (threads running), possible, or
+        worth it (a single core)."""
+        cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else ()
+        if len(cores) < 2 or threading.active_count() > 1:
             return None  # forking a process with threads can leave the child deadlocked
         down_r, down_w = os.pipe()
         up_r, up_w = os.pipe()
@@ -85,14 +83,26 @@ class StartupHelper:
         if pid == 0:  # the helper: never returns
             os.close(down_w)
             os.close(up_r)
-            _child(down_r, up_w, transport)
+            _child(down_r, up_w)
         os.close(down_r)
         os.close(up_w)
-        helper = cls(pid, down_w, up_r, transport)
-        transport.stand_in = helper.send
-        qr.use_encoder(helper.qr_rows)
         log.debug("start-up helper %d: loading the HTTP stack and the QR encoder", pid)
-        return helper
+        return cls(pid, down_w, up_r)
+
+    def attach(self, transport: TransportOnFirstUse) -> None:
+        """Send ``transport``'s requests and the QR codes to the helper from now on; it makes
+        a transport of the same settings (and warms it) as soon as it has loaded."""
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                _write(self._out, ("transport", transport.ca_bundle, transport.tls_expected))
+            except OSError:
+                self._stop()
+                return
+            self._transport = transport
+            transport.stand_in = self.send
+            qr.use_encoder(self.qr_rows)
 
     # -- the app's calls ---------------------------------------------------------------------
 
@@ -106,6 +116,7 @@ class StartupHelper:
                 finally:
                     self._close_if_released()
         if closed:  # released or gone before this request reached it: sent here instead
+            assert self._transport is not None  # send() is reached through attach() only
             return self._transport.made()(request)
         if reply is None:
             # The request may have left: never send it a second time (the flow retries).
@@ -128,13 +139,14 @@ class StartupHelper:
             self._close_if_released()
             self._lock.release()
 
-    def release(self) -> None:
-        """Start-up is over: requests and QR codes are done in the app again, and its own
-        transport is made now in the background (so the first poll waits for nothing). The
-        helper ends once a call in progress is answered."""
+    def release(self, warm: bool = True) -> None:
+        """Start-up is over: requests and QR codes are done in the app again, and (``warm``)
+        its own transport is made now in the background, so the first poll waits for
+        nothing. The helper ends once a call in progress is answered."""
         if self._released:
             return
         self._released = True
+        transport = self._transport
         log.debug(
             "start-up helper %d released after %d request(s) and %d QR code(s)",
             self.pid,
@@ -142,7 +154,8 @@ class StartupHelper:
             self.served["qr"],
         )
         self._detach()
-        threading.Thread(target=_warm, args=(self._transport,), name="warm", daemon=True).start()
+        if transport is not None and warm:
+            threading.Thread(target=_warm, args=(transport,), name="warm", daemon=True).start()
         if self._lock.acquire(blocking=False):
             try:
                 self._close_if_released()
@@ -171,9 +184,10 @@ class StartupHelper:
             self._stop()
 
     def _detach(self) -> None:
-        if self._transport.stand_in == self.send:
+        if self._transport is not None and self._transport.stand_in == self.send:
             self._transport.stand_in = None
-        qr.use_encoder(None)
+        if self._transport is not None:
+            qr.use_encoder(None)
 
     def _stop(self) -> None:
         """Close the pipes (the helper ends at once) and reap it in the background."""
@@ -209,18 +223,26 @@ def _reap(pid: int) -> None:
 # -- the helper process ----------------------------------------------------------------------
 
 
-def _child(inp: int, out: int, transport: TransportOnFirstUse) -> None:
-    """Prepare, then answer until the app closes the pipe. Ends the process."""
+def _child(inp: int, out: int) -> None:
+    """Load, then answer until the app closes the pipe. Ends the process."""
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the app's; EOF ends us
         _close_inherited(inp, out)  # a token store's lock must not outlive the app in here
-        transport.warm()
+        from device_app.engine.transport import HttpTransport
+
         qr.load()
+        transport: Any = None
         while True:
             message = _read(inp, None)
             if message is None:
                 break
+            if message[0] == "transport":  # no answer: the app does not wait for this
+                _, ca_bundle, tls_expected = message
+                transport = HttpTransport(ca_bundle=ca_bundle)
+                if tls_expected:
+                    transport.warm_tls()
+                continue
             _write(out, _answer(message, transport))
     except BaseException:  # a helper must end quietly; the app carries on
         log.exception("start-up helper failed")
@@ -230,11 +252,11 @@ def _child(inp: int, out: int, transport: TransportOnFirstUse) -> None:
         os._exit(code)
 
 
-def _answer(message: tuple[Any, ...], transport: TransportOnFirstUse) -> Any:
+def _answer(message: tuple[Any, ...], transport: Any) -> Any:
     if message[0] == "qr":
         return ("ok", qr.encode(message[1]))
     try:
-        resp = transport.made()(Request(*message[1]))
+        resp = transport(Request(*message[1]))
     except TransportError as e:
         return ("transport_error", str(e), e.reason, e.retry_after)
     except ConfigurationError as e:

@@ -107,6 +107,7 @@ def test_rate_limiter_window() -> None:
         ({"interval": -1}, "interval must be"),
         ({"expires_in": 0}, "expires_in must be"),
         ({"faults": {"latency": "x"}}, "expected seconds"),
+        ({"tls_cert": "cert.pem"}, "both a TLS certificate and its key"),
     ],
 )
 def test_config_is_validated(kw: dict[str, Any], message: str) -> None:
@@ -174,3 +175,16 @@ def test_cli_port_in_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
         code = main(["serve", "--port", str(port), "--db", str(tmp_path / "x.db")])
     assert code == 1
     assert "already in use" in capsys.readouterr().err
+
+
+def test_cli_unreadable_tls_files_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junk = tmp_path / "cert.pem"
+    junk.write_text("not a certificate\n")
+    args = ["serve", "--port", "0", "--db", str(tmp_path / "x.db")]
+    code = main([*args, "--tls-cert", str(junk), "--tls-key", str(tmp_path / "missing.pem")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "cannot load the TLS certificate" in err and "give PEM files" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

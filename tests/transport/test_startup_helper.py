@@ -49,13 +49,15 @@ def gone(pid: int) -> bool:
 
 
 def start_helper() -> tuple[TransportOnFirstUse, StartupHelper]:
-    """A helper, forked once the threads of earlier tests (servers, reapers) have ended."""
+    """A helper given a transport, forked once the threads of earlier tests (servers,
+    reapers) have ended."""
     end = time.monotonic() + 10
     while threading.active_count() > 1 and time.monotonic() < end:
         time.sleep(0.01)
+    helper = StartupHelper.start()
+    assert helper is not None, "no other thread runs and there are 2 cores: it must fork"
     transport = TransportOnFirstUse(tls_expected=False)
-    helper = StartupHelper.start(transport)
-    assert helper is not None, "no other thread runs: the fork must happen"
+    helper.attach(transport)
     return transport, helper
 
 
@@ -176,9 +178,25 @@ def test_no_fork_while_other_threads_run() -> None:
     t = threading.Thread(target=stop.wait)
     t.start()
     try:
-        transport = TransportOnFirstUse(tls_expected=False)
-        assert StartupHelper.start(transport) is None
-        assert transport.stand_in is None
+        assert StartupHelper.start() is None
     finally:
         stop.set()
         t.join()
+
+
+def test_no_fork_on_a_single_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing to run beside: the helper would only add a process."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert StartupHelper.start() is None
+
+
+def test_a_helper_never_attached_ends_on_release() -> None:
+    """The settings screen asks nothing of a server: the helper is let go unused."""
+    end = time.monotonic() + 10
+    while threading.active_count() > 1 and time.monotonic() < end:
+        time.sleep(0.01)
+    helper = StartupHelper.start()
+    assert helper is not None
+    helper.release()
+    assert gone(helper.pid)
+    assert qr._encoder is None

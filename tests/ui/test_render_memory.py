@@ -55,3 +55,14 @@ def test_the_qr_painted_in_place_equals_the_scaled_qr_surface(ppm: int) -> None:
     expected = qr.surface(payload, ppm, dark, light)
     assert pygame.image.tobytes(painted, "RGB") == pygame.image.tobytes(expected, "RGB")
     assert target.get_at((0, 0))[:3] == (1, 2, 3)  # nothing outside the QR's square
+
+
+def test_a_qr_partly_off_the_target_paints_only_what_shows() -> None:
+    payload = "https://example.com/activate?user_code=BCDFGHJKL"
+    dark, light = (10, 20, 30), (240, 230, 220)
+    target = pygame.Surface((20, 20))
+    area = qr.draw(target, (-3, -2), payload, 2, dark, light)
+    assert area == pygame.Rect(0, 0, 20, 20)
+    expected = pygame.Surface((20, 20))
+    expected.blit(qr.surface(payload, 2, dark, light), (-3, -2))
+    assert pygame.image.tobytes(target, "RGB") == pygame.image.tobytes(expected, "RGB")

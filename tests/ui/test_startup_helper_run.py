@@ -5,6 +5,7 @@ and QR code, is gone once the code is on screen, and never outlives the app.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -15,6 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.transport.servers import CertFactory
 
 from .test_commands import offscreen_board
 
@@ -75,19 +78,29 @@ def env() -> dict[str, str]:
     return e
 
 
+@pytest.mark.parametrize("scheme", ["http", "https"])
 def test_the_helper_serves_the_first_request_and_is_gone_once_the_code_is_up(
-    tmp_path: Path,
+    tmp_path: Path, scheme: str
 ) -> None:
+    """Over https the helper also builds the TLS context (the CA bundles) beside the display."""
     from device_app_simulator.config import SimulatorConfig
     from device_app_simulator.server import start_server
 
-    server = start_server(SimulatorConfig(port=0, interval=60, db_path=tmp_path / "sim.db"))
+    config = SimulatorConfig(port=0, interval=60, db_path=tmp_path / "sim.db")
+    trust = ["--allow-insecure-host", "127.0.0.1"]
+    if scheme == "https":
+        certs = CertFactory(tmp_path)
+        certs.server_context()  # writes the leaf for 127.0.0.1 signed by the private CA
+        tls = {"tls_cert": tmp_path / "127.0.0.1-00.crt", "tls_key": tmp_path / "127.0.0.1-00.key"}
+        config = dataclasses.replace(config, **tls)
+        trust = ["--ca-bundle", str(certs.ca_path)]
+    server = start_server(config)
+    assert server.issuer.startswith(scheme + "://")
     events = tmp_path / "events.jsonl"
     cmd = [sys.executable, "-m", "device_app", "--debug", "run"]
     cmd += ["--board", str(offscreen_board(tmp_path)), "--events", str(events)]
-    cmd += ["--issuer", server.issuer, "--client-id", "tv-demo"]
-    cmd += ["--allow-insecure-host", "127.0.0.1", "--token-store", str(tmp_path / "store")]
-    cmd += ["--exit-after", "60"]
+    cmd += ["--issuer", server.issuer, "--client-id", "tv-demo", *trust]
+    cmd += ["--token-store", str(tmp_path / "store"), "--exit-after", "60"]
     app = subprocess.Popen(
         cmd, env=dict(env(), HOME=str(tmp_path)), stderr=subprocess.PIPE, text=True
     )
