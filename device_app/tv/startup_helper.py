@@ -62,7 +62,7 @@ class StartupHelper:
         self._lock = threading.Lock()  # one call at a time; also guards the state below
         self._released = False
         self._closed = False
-        self.served = {"send": 0, "qr": 0}  # calls answered, by kind
+        self.served: dict[str, int] = {}  # calls answered, by kind
 
     @classmethod
     def start(cls) -> StartupHelper | None:
@@ -102,7 +102,7 @@ class StartupHelper:
                 return
             self._transport = transport
             transport.stand_in = self.send
-            qr.use_encoder(self.qr_rows)
+            qr.use_encoder(self)
 
     # -- the app's calls ---------------------------------------------------------------------
 
@@ -123,18 +123,28 @@ class StartupHelper:
             raise TransportError("the start-up helper stopped during a request")
         return _response_of(reply)
 
+    def qr_side(self, payload: str) -> int | None:
+        """The QR's side in modules for ``payload``, at once; the helper encodes it next,
+        while the app lays the screen out. None: encode it yourself."""
+        reply = self._ask(("qr_side", payload))
+        return int(reply[1]) if reply is not None else None
+
     def qr_rows(self, payload: str) -> qr.Rows | None:
         """The QR modules of ``payload``, or None (encode it yourself) when the helper is
         busy, gone or failed."""
+        reply = self._ask(("qr", payload))
+        return tuple(tuple(row) for row in reply[1]) if reply is not None else None
+
+    def _ask(self, message: tuple[Any, ...]) -> Any:
+        """The helper's "ok" reply to a QR question; None when it is busy with a request
+        (the screen does not wait for the network), gone or failed."""
         if not self._lock.acquire(timeout=QR_WAIT):
             return None
         try:
             if self._closed:
                 return None
-            reply = self._call(("qr", payload))
-            if reply is None or reply[0] != "ok":
-                return None
-            return tuple(tuple(row) for row in reply[1])
+            reply = self._call(message)
+            return reply if reply is not None and reply[0] == "ok" else None
         finally:
             self._close_if_released()
             self._lock.release()
@@ -150,12 +160,14 @@ class StartupHelper:
         log.debug(
             "start-up helper %d released after %d request(s) and %d QR code(s)",
             self.pid,
-            self.served["send"],
-            self.served["qr"],
+            self.served.get("send", 0),
+            self.served.get("qr", 0),
         )
         self._detach()
         if transport is not None and warm:
-            threading.Thread(target=_warm, args=(transport,), name="warm", daemon=True).start()
+            # Not a daemon: an exit waits the few ms it takes rather than ending the
+            # interpreter (and OpenSSL) under it while it loads CA bundles (a crash, seen).
+            threading.Thread(target=_warm, args=(transport,), name="warm").start()
         if self._lock.acquire(blocking=False):
             try:
                 self._close_if_released()
@@ -176,7 +188,7 @@ class StartupHelper:
             log.warning("the start-up helper stopped answering; going on without it")
             self._stop()
         else:
-            self.served[message[0]] += 1
+            self.served[message[0]] = self.served.get(message[0], 0) + 1
         return reply
 
     def _close_if_released(self) -> None:
@@ -224,8 +236,9 @@ def _reap(pid: int) -> None:
 
 
 def _child(inp: int, out: int) -> None:
-    """Load, then answer until the app closes the pipe. Ends the process."""
-    code = 0
+    """Load, then answer until the app closes the pipe. Ends the process: it never returns
+    into the app's code, whatever happens."""
+    status = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the app's; EOF ends us
         _close_inherited(inp, out)  # a token store's lock must not outlive the app in here
@@ -233,6 +246,7 @@ def _child(inp: int, out: int) -> None:
 
         qr.load()
         transport: Any = None
+        encoded: dict[str, qr.Rows] = {}  # what was encoded after its side was asked for
         while True:
             message = _read(inp, None)
             if message is None:
@@ -242,19 +256,26 @@ def _child(inp: int, out: int) -> None:
                 transport = HttpTransport(ca_bundle=ca_bundle)
                 if tls_expected:
                     transport.warm_tls()
-                continue
-            _write(out, _answer(message, transport))
+            elif message[0] == "qr_side":  # answer at once, then encode while the app lays out
+                fitted = qr.fitted(message[1])
+                _write(out, ("ok", qr.side_of(fitted)))
+                encoded = {message[1]: qr.rows_of(fitted)}
+            elif message[0] == "qr":
+                rows = encoded.pop(message[1], None)
+                _write(out, ("ok", rows if rows is not None else qr.encode(message[1])))
+            else:
+                _write(out, _answer(message, transport))
     except BaseException:  # a helper must end quietly; the app carries on
         log.exception("start-up helper failed")
-        code = 1
+        status = 1
     finally:
-        sys.stderr.flush()
-        os._exit(code)
+        try:
+            sys.stderr.flush()
+        finally:
+            os._exit(status)
 
 
 def _answer(message: tuple[Any, ...], transport: Any) -> Any:
-    if message[0] == "qr":
-        return ("ok", qr.encode(message[1]))
     try:
         resp = transport(Request(*message[1]))
     except TransportError as e:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # the TV's start-up helper encodes without loading pygame
     import pygame
@@ -20,14 +19,25 @@ DRAWERS = "qrcode.image.styles.moduledrawers"
 _IMPORT = threading.Lock()  # one thread at a time hides and restores Pillow
 
 Rows = tuple[tuple[bool, ...], ...]
-Encoder = Callable[[str], "Rows | None"]
-# Another encoder asked first (the TV's start-up helper process); None answers "do it here".
+
+
+class Encoder(Protocol):
+    """Another encoder to ask first (the TV's start-up helper process); None from either
+    call means "encode it here"."""
+
+    def qr_side(self, payload: str) -> int | None:
+        """The side in modules (quiet zone included): known before the modules are."""
+
+    def qr_rows(self, payload: str) -> Rows | None:
+        """The modules, as :func:`encode` gives them."""
+
+
 _encoder: Encoder | None = None
 
 
 def use_encoder(encoder: Encoder | None) -> None:
-    """Ask ``encoder`` for the modules first, and encode here only when it answers None;
-    ``None`` goes back to encoding here. Any encoder gives the same modules."""
+    """Ask ``encoder`` first, and encode here only when it answers None; ``None`` goes back
+    to encoding here. Any encoder gives the same modules."""
     global _encoder
     _encoder = encoder
 
@@ -71,13 +81,23 @@ def load() -> None:
 def matrix(payload: str) -> Rows:
     """Rows of modules (True = dark), quiet zone included."""
     encoder = _encoder
-    rows = encoder(payload) if encoder is not None else None
+    rows = encoder.qr_rows(payload) if encoder is not None else None
     return rows if rows is not None else encode(payload)
 
 
-def encode(payload: str) -> Rows:
-    """:func:`matrix`, always encoded here. Level M (design-notes §5.1: screens are not
-    damaged, so M's 15 % recovery is plenty and keeps the version small)."""
+@functools.lru_cache(maxsize=8)
+def modules(payload: str) -> int:
+    """Side of the QR in modules, quiet zone included. Another encoder knows it before it
+    has the modules: the layout goes on while it encodes."""
+    encoder = _encoder
+    side = encoder.qr_side(payload) if encoder is not None else None
+    return side if side is not None else len(matrix(payload))
+
+
+def fitted(payload: str) -> Any:
+    """A ``qrcode.QRCode`` holding ``payload`` at the smallest version that fits it, not yet
+    encoded. Level M (design-notes §5.1: screens are not damaged, so M's 15 % recovery is
+    plenty and keeps the version small)."""
     qrcode = _qrcode()
     code = qrcode.QRCode(
         version=None,
@@ -86,13 +106,24 @@ def encode(payload: str) -> Rows:
         border=QUIET_ZONE,
     )
     code.add_data(payload.encode("utf-8"))
-    code.make(fit=True)
+    code.best_fit()
+    return code
+
+
+def side_of(code: Any) -> int:
+    """The side of a :func:`fitted` code in modules, quiet zone included."""
+    return int(code.version) * 4 + 17 + 2 * QUIET_ZONE
+
+
+def rows_of(code: Any) -> Rows:
+    """The modules of a :func:`fitted` code (the mask chosen as the standard says)."""
+    code.make(fit=False)
     return tuple(tuple(bool(c) for c in row) for row in code.get_matrix())
 
 
-def modules(payload: str) -> int:
-    """Side of the QR in modules, quiet zone included."""
-    return len(matrix(payload))
+def encode(payload: str) -> Rows:
+    """:func:`matrix`, always encoded here."""
+    return rows_of(fitted(payload))
 
 
 def draw(

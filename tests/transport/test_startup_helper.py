@@ -126,8 +126,12 @@ def test_qr_codes_come_from_the_helper_and_match(
 ) -> None:
     _transport, helper = started
     payload = "https://example.com/activate?user_code=WDJB-MJHT"
-    rows = helper.qr_rows(payload)
+    assert helper.qr_side(payload) == len(qr.encode(payload)) == 41  # known before the rows
+    rows = helper.qr_rows(payload)  # encoded meanwhile
     assert rows is not None and rows == qr.encode(payload)
+    long = "https://example.com/activate?user_code=" + "X" * 200  # a version with more rows
+    assert helper.qr_rows(long) == qr.encode(long)  # rows without asking the side first
+    assert helper.qr_side(long) == len(qr.encode(long)) > 41
     assert qr.matrix("https://example.com/a?x=%d" % os.getpid()) == qr.encode(
         "https://example.com/a?x=%d" % os.getpid()
     )
