@@ -77,6 +77,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     # First, while this process is small: it loads the network side beside the rest.
     helper = StartupHelper.start()
+    if helper is not None:
+        _configure_helper(helper, args)
     try:
         return _run(args, helper)
     finally:
@@ -129,6 +131,21 @@ def _run(args: argparse.Namespace, helper: Any) -> int:
         return app.run(max_seconds=args.exit_after)
     except DisplayError as e:
         return _fail(str(e), EXIT_DISPLAY)
+
+
+def _configure_helper(helper: Any, args: argparse.Namespace) -> None:
+    """Tell the helper the transport's settings now, from the flags alone, so that it builds
+    the TLS context while the board and the screens load. Flags with a mistake tell it
+    nothing: building the session reports the mistake, as without a helper."""
+    from device_app.core.errors import ConfigurationError
+    from device_app.engine.flags import settings_from_args
+    from device_app.engine.wiring import tls_expected
+
+    try:
+        settings = settings_from_args(args)
+    except ConfigurationError:
+        return
+    helper.configure(settings.ca_bundle, tls_expected(settings))
 
 
 def _attach_helper(helper: Any, session: Any) -> None:

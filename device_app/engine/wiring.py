@@ -69,7 +69,7 @@ class TransportOnFirstUse:
         return self.made()(request)
 
 
-def _tls_expected(settings: Settings) -> bool:
+def tls_expected(settings: Settings) -> bool:
     """Whether a server of these settings may speak https (a provider's preset always does)."""
     urls = [u for u in (settings.issuer, *settings.endpoints.values()) if u]
     return not urls or any(not u.startswith("http://") for u in urls)
@@ -85,7 +85,7 @@ def make_household(
     The active account is the one ``--account`` names, else the one used last.
     """
     settings = settings_from_args(args, default_store=default_store)
-    transport = TransportOnFirstUse(settings.ca_bundle, _tls_expected(settings))
+    transport = TransportOnFirstUse(settings.ca_bundle, tls_expected(settings))
     book = AccountBook(Path(settings.token_store).expanduser(), settings.store_profile)
     cache_dir = discovery_cache_dir()
     resolved: list[Profile] = []

@@ -59,6 +59,7 @@ class StartupHelper:
         self._out = to_helper
         self._in = from_helper
         self._transport: TransportOnFirstUse | None = None  # the app's, once attached
+        self._configured: tuple[str | None, bool] | None = None  # what configure() sent
         self._lock = threading.Lock()  # one call at a time; also guards the state below
         self._released = False
         self._closed = False
@@ -89,16 +90,28 @@ class StartupHelper:
         log.debug("start-up helper %d: loading the HTTP stack and the QR encoder", pid)
         return cls(pid, down_w, up_r)
 
-    def attach(self, transport: TransportOnFirstUse) -> None:
-        """Send ``transport``'s requests and the QR codes to the helper from now on; it makes
-        a transport of the same settings (and warms it) as soon as it has loaded."""
+    def configure(self, ca_bundle: str | None, tls_expected: bool) -> None:
+        """The transport's settings, as early as the app knows them: the helper makes its
+        transport (and TLS context) as soon as it has loaded. Sent once."""
         with self._lock:
-            if self._closed:
+            if self._closed or self._configured is not None:
                 return
+            self._configured = (ca_bundle, tls_expected)
             try:
-                _write(self._out, ("transport", transport.ca_bundle, transport.tls_expected))
+                _write(self._out, ("transport", ca_bundle, tls_expected))
             except OSError:
                 self._stop()
+
+    def attach(self, transport: TransportOnFirstUse) -> None:
+        """Send ``transport``'s requests and the QR codes to the helper from now on (its
+        settings too, unless :meth:`configure` gave the same already)."""
+        settings = (transport.ca_bundle, transport.tls_expected)
+        if self._configured not in (None, settings):  # never on the TV: one set of flags
+            self.release(warm=False)
+            return
+        self.configure(*settings)
+        with self._lock:
+            if self._closed:
                 return
             self._transport = transport
             transport.stand_in = self.send
@@ -108,19 +121,19 @@ class StartupHelper:
 
     def send(self, request: Request) -> Response:
         """``request`` sent by the helper; raises TransportError as the transport would."""
+        reply: Any = ("unavailable",)  # what a released or gone helper amounts to
         with self._lock:
-            closed = self._closed
-            if not closed:
+            if not self._closed:
                 try:
                     reply = self._call(("send", _request_fields(request)))
                 finally:
                     self._close_if_released()
-        if closed:  # released or gone before this request reached it: sent here instead
-            assert self._transport is not None  # send() is reached through attach() only
-            return self._transport.made()(request)
         if reply is None:
             # The request may have left: never send it a second time (the flow retries).
             raise TransportError("the start-up helper stopped during a request")
+        if reply[0] == "unavailable":  # the request has not left: it is sent here
+            assert self._transport is not None  # send() is reached through attach() only
+            return self._transport.made()(request)
         return _response_of(reply)
 
     def qr_side(self, payload: str) -> int | None:
@@ -252,10 +265,7 @@ def _child(inp: int, out: int) -> None:
             if message is None:
                 break
             if message[0] == "transport":  # no answer: the app does not wait for this
-                _, ca_bundle, tls_expected = message
-                transport = HttpTransport(ca_bundle=ca_bundle)
-                if tls_expected:
-                    transport.warm_tls()
+                transport = _transport(HttpTransport, *message[1:])
             elif message[0] == "qr_side":  # answer at once, then encode while the app lays out
                 fitted = qr.fitted(message[1])
                 _write(out, ("ok", qr.side_of(fitted)))
@@ -265,8 +275,9 @@ def _child(inp: int, out: int) -> None:
                 _write(out, ("ok", rows if rows is not None else qr.encode(message[1])))
             else:
                 _write(out, _answer(message, transport))
-    except BaseException:  # a helper must end quietly; the app carries on
-        log.exception("start-up helper failed")
+    except BaseException as e:  # a helper must end quietly; the app carries on
+        log.warning("start-up helper failed (%s); the app goes on without it", type(e).__name__)
+        log.debug("details", exc_info=True)
         status = 1
     finally:
         try:
@@ -275,7 +286,21 @@ def _child(inp: int, out: int) -> None:
             os._exit(status)
 
 
+def _transport(make: Any, ca_bundle: str | None, tls_expected: bool) -> Any:
+    """The helper's transport, warmed; None when the settings are refused (the app refuses
+    them too, and says why)."""
+    try:
+        transport = make(ca_bundle=ca_bundle)
+        if tls_expected:
+            transport.warm_tls()
+    except (ConfigurationError, OSError):
+        return None
+    return transport
+
+
 def _answer(message: tuple[Any, ...], transport: Any) -> Any:
+    if transport is None:
+        return ("unavailable",)
     try:
         resp = transport(Request(*message[1]))
     except TransportError as e:

@@ -12,10 +12,11 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from device_app.core.errors import TransportError
+from device_app.core.errors import ConfigurationError, TransportError
 from device_app.core.http import Request
 from device_app.engine.transport import HttpTransport
 from device_app.engine.wiring import TransportOnFirstUse
@@ -204,3 +205,38 @@ def test_a_helper_never_attached_ends_on_release() -> None:
     helper.release()
     assert gone(helper.pid)
     assert qr._encoder is None
+
+
+def test_settings_the_helper_cannot_use_leave_the_request_to_the_app(
+    tmp_path: Path, serve: ServerFactory
+) -> None:
+    """A CA bundle it cannot load: it answers "not me", and the app's own transport says
+    what to fix (in one sentence, as without a helper); nothing was sent."""
+    junk = tmp_path / "ca.pem"
+    junk.write_text("not a certificate\n")
+    end = time.monotonic() + 10
+    while threading.active_count() > 1 and time.monotonic() < end:
+        time.sleep(0.01)
+    helper = StartupHelper.start()
+    assert helper is not None
+    helper.configure(str(junk), False)  # what _configure_helper sends from the flags
+    transport = TransportOnFirstUse(tls_expected=False)
+    transport.ca_bundle = str(junk)  # the session's transport of the same flags
+    helper.attach(transport)
+    server = serve(ok)
+    try:
+        with pytest.raises(ConfigurationError, match="could not be loaded"):
+            transport(Request("GET", server.url("/x")))
+        assert server.connections == 0
+        assert helper.served == {"send": 1}
+    finally:
+        helper.release(warm=False)
+    assert gone(helper.pid)
+
+
+def test_a_transport_of_other_settings_is_not_attached() -> None:
+    _transport, helper = start_helper()  # configured by attach: no CA bundle, plain http
+    other = TransportOnFirstUse(tls_expected=True)
+    helper.attach(other)  # cannot happen on a TV (one set of flags); the helper lets go
+    assert other.stand_in is None
+    assert gone(helper.pid)
