@@ -2,19 +2,21 @@
 the display starts, then sends the app's first requests and encodes its first QR code.
 
 Why: from power-on to the code on screen the app is busy in one core (Python runs one thread
-at a time), while a Pi has four. The helper is forked as ``run`` begins, while the app's
-memory is still small (every page the app writes after a fork is copied). As the app loads
-pygame, its board and its screens, opens the display and draws the starting screen, the
-helper imports ``http.client``, the transport and the QR encoder, then, told the transport's
-settings, builds its TLS context where the server speaks https (the CA bundles are the
-slowest part of a first request). The first request still leaves only once the display is up
-and the flow asks for it, as without the helper: a TV whose display fails asks the server
-for nothing.
+at a time), while a Pi has four. ``run`` starts the helper first, as a new interpreter (a
+fork would make the app copy each page it writes afterwards: 7 ms more to the first frame,
+measured). As the app loads pygame, its board and its screens, opens the display and draws
+the starting screen, the helper imports ``http.client``, the transport and the QR encoder;
+told the transport's settings (from the flags, as ``run`` begins), it builds the TLS context
+where the server speaks https: loading the CA bundles is the slowest part of a first
+request. The first request still leaves only once the display is up and the flow asks for
+it, as without the helper: a TV whose display fails asks the server for nothing.
 
 The app releases the helper once a screen other than the starting one is up; from then on
 its own transport (warmed up in a background thread at that moment) carries every request.
 The helper also ends when the app's end of the pipe closes, so it never outlives the app.
-It holds no secret of its own: requests arrive complete (a DPoP proof is made in the app).
+It holds no secret of its own: requests arrive complete (a DPoP proof is made in the app),
+and it inherits no descriptor but its two pipes (Python opens every other one
+non-inheritable): no token store lock, no event log.
 
 One request at a time, over two pipes, each message a 4-byte length and a ``marshal``
 payload (both ends are this program: nothing foreign is ever unmarshalled).
@@ -40,6 +42,11 @@ if TYPE_CHECKING:
     from device_app.engine.wiring import TransportOnFirstUse
 
 log = logging.getLogger("device_app.tv.startup_helper")
+
+# The helper's end of each pipe, and how it starts: a new interpreter (a fork would make the
+# app copy each page it writes afterwards, ~7 ms here).
+_IN, _OUT = 3, 4
+_MAIN = "import sys; from device_app.tv.startup_helper import main; main(int(sys.argv[1]))"
 
 # s of silence after which the helper counts as stuck: well past any request's own deadline
 # (the transport ends each within 20 s), so a slow server is never taken for a stuck helper.
@@ -67,26 +74,25 @@ class StartupHelper:
 
     @classmethod
     def start(cls) -> StartupHelper | None:
-        """Fork the helper; None where a fork is not safe (threads running), possible, or
-        worth it (a single core)."""
+        """Start the helper; None on a single core (nothing to run beside) or where it cannot
+        be started (no posix_spawn, out of processes), and then the app does it all."""
         cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else ()
-        if len(cores) < 2 or threading.active_count() > 1:
-            return None  # forking a process with threads can leave the child deadlocked
-        down_r, down_w = os.pipe()
-        up_r, up_w = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError as e:  # out of processes or memory: start as if there were no helper
-            log.warning("start-up helper: cannot fork (%s); starting without it", e.strerror)
-            for fd in (down_r, down_w, up_r, up_w):
-                os.close(fd)
+        if len(cores) < 2 or not hasattr(os, "posix_spawn"):
             return None
-        if pid == 0:  # the helper: never returns
-            os.close(down_w)
-            os.close(up_r)
-            _child(down_r, up_w)
-        os.close(down_r)
-        os.close(up_w)
+        down_r, down_w = os.pipe()  # not inherited, as every descriptor Python opens ...
+        up_r, up_w = os.pipe()
+        level = logging.getLogger().getEffectiveLevel()
+        argv = [sys.executable, "-c", _MAIN, str(level)]
+        # ... but these two, as the helper's descriptors 3 and 4.
+        moves = [(os.POSIX_SPAWN_DUP2, down_r, _IN), (os.POSIX_SPAWN_DUP2, up_w, _OUT)]
+        try:
+            pid = os.posix_spawn(sys.executable, argv, os.environ, file_actions=moves)
+        except OSError as e:
+            log.warning("start-up helper: cannot start (%s); starting without it", e.strerror)
+            return None
+        finally:
+            os.close(down_r)
+            os.close(up_w)
         log.debug("start-up helper %d: loading the HTTP stack and the QR encoder", pid)
         return cls(pid, down_w, up_r)
 
@@ -248,33 +254,19 @@ def _reap(pid: int) -> None:
 # -- the helper process ----------------------------------------------------------------------
 
 
-def _child(inp: int, out: int) -> None:
-    """Load, then answer until the app closes the pipe. Ends the process: it never returns
-    into the app's code, whatever happens."""
+def main(log_level: int) -> None:
+    """The helper process: load, then answer on descriptors 3 and 4 until the app closes
+    its end. Never returns."""
     status = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the app's; EOF ends us
-        _close_inherited(inp, out)  # a token store's lock must not outlive the app in here
+        from device_app.engine.logging_setup import setup_logging
+
+        setup_logging(log_level)  # the app's level and redaction, on the same stderr
         from device_app.engine.transport import HttpTransport
 
         qr.load()
-        transport: Any = None
-        encoded: dict[str, qr.Rows] = {}  # what was encoded after its side was asked for
-        while True:
-            message = _read(inp, None)
-            if message is None:
-                break
-            if message[0] == "transport":  # no answer: the app does not wait for this
-                transport = _transport(HttpTransport, *message[1:])
-            elif message[0] == "qr_side":  # answer at once, then encode while the app lays out
-                fitted = qr.fitted(message[1])
-                _write(out, ("ok", qr.side_of(fitted)))
-                encoded = {message[1]: qr.rows_of(fitted)}
-            elif message[0] == "qr":
-                rows = encoded.pop(message[1], None)
-                _write(out, ("ok", rows if rows is not None else qr.encode(message[1])))
-            else:
-                _write(out, _answer(message, transport))
+        _serve(HttpTransport)
     except BaseException as e:  # a helper must end quietly; the app carries on
         log.warning("start-up helper failed (%s); the app goes on without it", type(e).__name__)
         log.debug("details", exc_info=True)
@@ -284,6 +276,26 @@ def _child(inp: int, out: int) -> None:
             sys.stderr.flush()
         finally:
             os._exit(status)
+
+
+def _serve(make_transport: Any) -> None:
+    transport: Any = None
+    encoded: dict[str, qr.Rows] = {}  # what was encoded after its side was asked for
+    while True:
+        message = _read(_IN, None)
+        if message is None:
+            return
+        if message[0] == "transport":  # no answer: the app does not wait for this
+            transport = _transport(make_transport, *message[1:])
+        elif message[0] == "qr_side":  # answer at once, then encode while the app lays out
+            fitted = qr.fitted(message[1])
+            _write(_OUT, ("ok", qr.side_of(fitted)))
+            encoded = {message[1]: qr.rows_of(fitted)}
+        elif message[0] == "qr":
+            rows = encoded.pop(message[1], None)
+            _write(_OUT, ("ok", rows if rows is not None else qr.encode(message[1])))
+        else:
+            _write(_OUT, _answer(message, transport))
 
 
 def _transport(make: Any, ca_bundle: str | None, tls_expected: bool) -> Any:
@@ -308,14 +320,6 @@ def _answer(message: tuple[Any, ...], transport: Any) -> Any:
     except ConfigurationError as e:
         return ("configuration_error", str(e))
     return ("ok", resp.status, resp.headers, resp.body)
-
-
-def _close_inherited(*keep: int) -> None:
-    """Close every descriptor but stdio and ``keep``: files and locks the app holds."""
-    last = 2
-    for fd in [*sorted(keep), os.sysconf("SC_OPEN_MAX")]:
-        os.closerange(last + 1, fd)
-        last = fd
 
 
 # -- messages --------------------------------------------------------------------------------
