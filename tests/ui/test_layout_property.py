@@ -74,3 +74,22 @@ def test_line_break_pieces_are_the_same_whatever_the_path(text: str) -> None:
     got = layout.pieces(text, "text")
     assert "".join(got) == text
     assert got == layout._pieces_by_character(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.text(
+        st.one_of(
+            st.characters(max_codepoint=0x07FF),
+            st.sampled_from("\u05ff\u0600\u06ff\u0700\u0750\u08a0\u2e7f\u2e80\u3000\ufb50\uff01"),
+            st.characters(),
+        ),
+        max_size=12,
+    )
+)
+def test_needs_segments_short_cut_answers_as_the_character_rule(text: str) -> None:
+    # Text below U+0600 skips the per-character loop; the answer must be the loop's.
+    from device_app.ui import scripts
+
+    rule = any(ord(c) >= 0x0600 and scripts.script_of(c) for c in text)
+    assert scripts.needs_segments(text) == rule
