@@ -469,7 +469,21 @@ def _stdout_gone() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``device-app`` console script."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(_command_named(argv))
+    command = _command_named(argv)
+    if command != "run":
+        return _main(argv, command)
+    # The TV app: no garbage collection on the way to its first screens (tv/start_gc.py).
+    from device_app.tv import start_gc
+
+    start_gc.hold()
+    try:
+        return _main(argv, command)
+    finally:
+        start_gc.release()
+
+
+def _main(argv: list[str], command: str | None) -> int:
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
     setup_logging(level)
