@@ -569,8 +569,10 @@ def _activation_plan(
 
 
 def _fit_activation(
-    m: Measurer, plan: _ActivationPlan, scale: float, memo: _Memo
-) -> _ActivationFit:
+    m: Measurer, plan: _ActivationPlan, scale: float, memo: _Memo, force: bool
+) -> _ActivationFit | None:
+    """The elements fitted at ``scale``. Unless ``force``, None as soon as the QR and its
+    caption alone leave no room: the text column (the most to measure) cannot fit then."""
     _sx, _sy, sw, sh = plan.safe
     floor = plan.floor
     fb = [_fit_el_once(memo, m, e, scale, sh, floor, sw, floor) for e in plan.bottom]
@@ -578,6 +580,10 @@ def _fit_activation(
     caption_w = plan.qr_side if plan.mode == "side" else sw
     fc = [_fit_el_once(memo, m, e, scale, sh, floor, caption_w, floor) for e in plan.caption]
     qr_h = plan.qr_side + sum(f.height + _gap(f.size) for f in fc)
+    # Side by side the column must fit beside the QR, stacked above it (text_h >= 0): the
+    # tests below fail whatever the column measures.
+    if not force and qr_h + (0 if plan.mode == "side" else _gap(floor)) > main_h:
+        return None
     fitted, text_h, ok = _column(
         m, plan.column, scale, sh, floor, plan.code_floor, plan.column_width, memo
     )
@@ -671,8 +677,8 @@ def _try_activation(
     if mode == "side" and plan.column_width < safe[2] * 0.3 and not force:
         return None
     scales = [SCALES[-1]] if force else [x for x in SCALES if x >= min_scale]
-    fits = (_fit_activation(m, plan, scale, memo) for scale in scales)
-    fit = next((f for f in fits if (f.fits and f.ok) or force), None)
+    fits = (_fit_activation(m, plan, scale, memo, force) for scale in scales)
+    fit = next((f for f in fits if f is not None and ((f.fits and f.ok) or force)), None)
     if fit is None:
         return None
     placed, qr = (_place_side if mode == "side" else _place_stack)(fit, plan)
