@@ -1,11 +1,11 @@
-"""The collector is paused while the TV app starts and always resumed (tv/start_gc.py)."""
+"""The collector is held off while the TV app starts and always let go (tv/start_gc.py)."""
 
 from __future__ import annotations
 
 import argparse
 import gc
-from collections.abc import Callable, Iterator
-from typing import ClassVar
+import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -13,79 +13,77 @@ from device_app.cli import commands, tv_commands
 from device_app.tv import start_gc
 
 
-class FakeTimer:
-    """threading.Timer's surface; fires only when the test says so."""
-
-    made: ClassVar[list[FakeTimer]] = []
-
-    def __init__(self, interval: float, function: Callable[[], None]) -> None:
-        self.interval = interval
-        self.function = function
-        self.daemon = False
-        self.started = self.cancelled = False
-        FakeTimer.made.append(self)
-
-    def start(self) -> None:
-        self.started = True
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-
 @pytest.fixture(autouse=True)
-def collector_on() -> Iterator[None]:
-    FakeTimer.made.clear()
+def collector_as_usual() -> Iterator[tuple[int, int, int]]:
+    before = gc.get_threshold()
     assert gc.isenabled() and not start_gc.held()
-    yield
+    yield before
     start_gc.release()
     gc.enable()
+    gc.set_threshold(*before)
 
 
-def test_hold_pauses_the_collector_until_release() -> None:
-    start_gc.hold(timer=FakeTimer)
-    (timer,) = FakeTimer.made
-    assert not gc.isenabled() and start_gc.held()
-    assert timer.started and timer.daemon and timer.interval == start_gc.HOLD_LIMIT_S
+def test_hold_raises_the_first_threshold_until_release(
+    collector_as_usual: tuple[int, int, int],
+) -> None:
+    threads = threading.active_count()
+    start_gc.hold()
+    assert gc.get_threshold() == (start_gc.HOLD_ALLOCATIONS, *collector_as_usual[1:])
+    assert start_gc.held() and gc.isenabled()
+    assert threading.active_count() == threads  # the start-up helper forks only unthreaded
     start_gc.release()
-    assert gc.isenabled() and not start_gc.held() and timer.cancelled
+    assert gc.get_threshold() == collector_as_usual and not start_gc.held()
+    assert start_gc._on_collection not in gc.callbacks
     start_gc.release()  # twice: nothing more
-    assert gc.isenabled()
+    assert gc.get_threshold() == collector_as_usual
 
 
-def test_the_time_limit_resumes_the_collector_when_nobody_does() -> None:
-    start_gc.hold(2.5, timer=FakeTimer)
-    (timer,) = FakeTimer.made
-    assert timer.interval == 2.5 and not gc.isenabled()
-    timer.function()  # what threading.Timer calls after 2.5 s
-    assert gc.isenabled() and not start_gc.held()
+def test_the_first_collection_while_held_lets_go_by_itself(
+    collector_as_usual: tuple[int, int, int],
+) -> None:
+    start_gc.hold(50_000)
+    assert gc.get_threshold()[0] == 50_000
+    gc.collect(0)  # what 50 000 new objects would set off
+    assert gc.get_threshold() == collector_as_usual and not start_gc.held()
+    gc.collect(0)  # the callback left behind does nothing more
+    assert gc.get_threshold() == collector_as_usual
 
 
-def test_a_collector_paused_by_someone_else_stays_theirs() -> None:
+def test_a_collector_switched_off_by_someone_else_stays_theirs(
+    collector_as_usual: tuple[int, int, int],
+) -> None:
     gc.disable()
-    start_gc.hold(timer=FakeTimer)
-    assert FakeTimer.made == [] and not start_gc.held()
+    start_gc.hold()
+    assert not start_gc.held() and gc.get_threshold() == collector_as_usual
     start_gc.release()
     assert not gc.isenabled()
 
 
-def test_a_second_hold_keeps_the_first_one() -> None:
-    start_gc.hold(timer=FakeTimer)
-    start_gc.hold(timer=FakeTimer)
-    assert len(FakeTimer.made) == 1
+def test_a_second_hold_keeps_what_the_first_one_saved(
+    collector_as_usual: tuple[int, int, int],
+) -> None:
+    start_gc.hold()
+    start_gc.hold(7)
+    assert gc.get_threshold()[0] == start_gc.HOLD_ALLOCATIONS
+    start_gc.release()
+    assert gc.get_threshold() == collector_as_usual
 
 
-@pytest.mark.parametrize(("argv", "paused"), [(["run"], True), (["providers"], False)])
-def test_only_the_tv_app_starts_with_the_collector_paused(
-    argv: list[str], paused: bool, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("argv", "held"), [(["run"], True), (["providers"], False)])
+def test_only_the_tv_app_starts_with_the_collector_held(
+    argv: list[str],
+    held: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    collector_as_usual: tuple[int, int, int],
 ) -> None:
     seen: list[bool] = []
 
     def command(args: argparse.Namespace) -> int:
-        seen.append(gc.isenabled())
+        seen.append(start_gc.held() and gc.get_threshold()[0] == start_gc.HOLD_ALLOCATIONS)
         return 0
 
     monkeypatch.setattr(tv_commands, "cmd_run", command)
     monkeypatch.setattr(commands, "cmd_providers", command)
     assert commands.main(argv) == 0
-    assert seen == [not paused]
-    assert gc.isenabled() and not start_gc.held()  # resumed when the command ends
+    assert seen == [held]
+    assert gc.get_threshold() == collector_as_usual  # let go when the command ends
