@@ -580,8 +580,8 @@ def _fit_activation(
     caption_w = plan.qr_side if plan.mode == "side" else sw
     fc = [_fit_el_once(memo, m, e, scale, sh, floor, caption_w, floor) for e in plan.caption]
     qr_h = plan.qr_side + sum(f.height + _gap(f.size) for f in fc)
-    # Side by side the column must fit beside the QR, stacked above it (text_h >= 0): the
-    # tests below fail whatever the column measures.
+    # Below, side by side needs qr_h <= main_h and stacked text_h + gap + qr_h <= main_h;
+    # text_h is never negative, so when this holds they fail whatever the column measures.
     if not force and qr_h + (0 if plan.mode == "side" else _gap(floor)) > main_h:
         return None
     fitted, text_h, ok = _column(
