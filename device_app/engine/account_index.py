@@ -15,7 +15,8 @@ rebuilt from the stores themselves (:meth:`AccountIndex.load` returns None and t
 scans), so it can never lose an account's tokens.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typing.NamedTuple compiles every string
+# annotation when the class is made (issue 14: ~2.5 ms of the TV's start over its modules).
 
 import json
 import logging

@@ -22,7 +22,6 @@ Cache
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -262,6 +261,8 @@ def _check_issuer(issuer: str, insecure: frozenset[str]) -> None:
 
 
 def _cache_path(cache_dir: Path, issuer: str) -> Path:
+    import hashlib  # here: loading OpenSSL's hashes costs 2-4 ms at import, unneeded till now
+
     digest = hashlib.sha256(issuer.rstrip("/").encode("utf-8")).hexdigest()[:32]
     return cache_dir / f"discovery-{digest}.json"
 

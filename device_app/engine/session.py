@@ -20,7 +20,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from device_app.core import events as ev
 from device_app.core import outcomes
@@ -38,12 +38,14 @@ from device_app.core.flow import DeviceFlow
 from device_app.core.http import Request, Response
 from device_app.core.profile import Profile
 from device_app.core.sanitize import check_uri
-from device_app.engine.dpop import DeviceKey, DPoP, check_binding
 from device_app.engine.errors import ReauthRequired as ReauthRequired
 from device_app.engine.errors import outcome_of
 from device_app.engine.logging_setup import register_secret
 from device_app.engine.runner import run_flow
 from device_app.engine.token_store import TokenStore, TokenStoreError
+
+if TYPE_CHECKING:  # imported where used: hashlib, secrets and base64 only for DPoP
+    from device_app.engine.dpop import DeviceKey, DPoP
 
 log = logging.getLogger("device_app.engine.session")
 
@@ -160,7 +162,11 @@ class Session:
         doc = self._load()
         flow, request = self._flow_to_run(profile, doc, on_event)
         # RFC 9449: a new device key for each new authorization; proofs on the token polls.
-        signer = DPoP(DeviceKey.generate(), self.wall) if profile.dpop else None
+        signer: DPoP | None = None
+        if profile.dpop:
+            from device_app.engine.dpop import DeviceKey, DPoP
+
+            signer = DPoP(DeviceKey.generate(), self.wall)
         checked: list[Event] = []
 
         def relay(event: Event) -> None:
@@ -234,6 +240,8 @@ class Session:
         if not record:
             return None
         if self._dpop is None or self._dpop.key.record() != record:
+            from device_app.engine.dpop import DeviceKey, DPoP
+
             try:
                 self._dpop = DPoP(DeviceKey.from_record(record), self.wall)
             except ValueError:
@@ -274,6 +282,8 @@ class Session:
             response = signer.send(self.transport, request) if signer else self._send(request)
             new = tk.read_token_response(self.profile, response, self.wall(), bool(signer))
             if signer is not None:
+                from device_app.engine.dpop import check_binding
+
                 check_binding(signer.key, new)
         except TransportError as e:
             if still_valid:
@@ -455,6 +465,8 @@ _REFUSED = "refused"
 
 def _bound_or_error(event: Event, key: DeviceKey) -> Event:
     """The authorized event, or a protocol error when its token names another key."""
+    from device_app.engine.dpop import check_binding
+
     try:
         check_binding(key, event.data["tokens"])
     except ProtocolError as e:

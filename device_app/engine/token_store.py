@@ -28,8 +28,6 @@ only an unsafe or unreadable folder raises :class:`TokenStoreError`.
 from __future__ import annotations
 
 import errno
-import hashlib
-import hmac
 import json
 import logging
 import math
@@ -101,6 +99,8 @@ def encode_record(generation: int, doc: dict[str, Any]) -> bytes:
         "generation": generation,
         "doc": doc,
     }
+    import hashlib  # here: the TV app starts (and shows a code) without reading a record
+
     record["sha256"] = hashlib.sha256(_canonical(record)).hexdigest()
     return _canonical(record) + b"\n"
 
@@ -133,6 +133,9 @@ def decode_record(data: bytes) -> tuple[int, dict[str, Any]]:
         or not isinstance(digest, str)
     ):
         raise _Damaged("wrong schema")
+    import hashlib
+    import hmac
+
     unsigned = {k: v for k, v in record.items() if k != "sha256"}
     try:
         expected = hashlib.sha256(_canonical(unsigned)).hexdigest()

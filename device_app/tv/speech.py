@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import subprocess
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -58,11 +57,11 @@ class Speaker:
         self,
         language: str,
         which: Callable[[str], str | None] = shutil.which,
-        popen: Callable[..., Any] = subprocess.Popen,
+        popen: Callable[..., Any] | None = None,
     ) -> None:
         self.language = language
         self._which = which
-        self._popen = popen
+        self._popen = popen  # None: subprocess.Popen, imported when speech first starts
         self._proc: Any = None
         self._warned = False
 
@@ -75,10 +74,13 @@ class Speaker:
                 self._warned = True
             return False
         self.stop()
+        import subprocess  # here, not at the top: ~1 ms of the TV app's start
+
+        popen = self._popen or subprocess.Popen
         try:
             # Text goes through stdin, never argv: a server string starting with "-" must
             # not become an option.
-            proc = self._popen(
+            proc = popen(
                 [exe, "-v", voice(self.language), "-s", str(WORDS_PER_MINUTE), "--stdin"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,

@@ -10,7 +10,8 @@ Type sizes follow design-notes §5, scaled from 1080p (safe height 972 px):
 body 32-36 px (never below 24), URL 48-56 px, code 120-160 px.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typing.NamedTuple compiles every string
+# annotation when the class is made (issue 14: ~2.5 ms of the TV's start over its modules).
 
 import functools
 import re
@@ -284,6 +285,30 @@ def _fit_el(
     return _Fitted(el, size, lines, lh * len(lines), w, ok)
 
 
+# Elements already fitted during one activation layout, by (element, scale, width, floors):
+# the attempts at each QR size refit the same bottom line, caption and column (issue 14).
+_Memo = dict[tuple[int, float, int, int, int, int], _Fitted]
+
+
+def _fit_el_once(
+    memo: _Memo,
+    m: Measurer,
+    el: Element,
+    scale: float,
+    safe_h: int,
+    floor: int,
+    width: int,
+    code_floor: int,
+) -> _Fitted:
+    """:func:`_fit_el`, computed once per layout for the same arguments (the caller keeps
+    ``el`` alive for as long as ``memo``: the key holds its ``id``)."""
+    key = (id(el), scale, safe_h, floor, width, code_floor)
+    fitted = memo.get(key)
+    if fitted is None:
+        fitted = memo[key] = _fit_el(m, el, scale, safe_h, floor, width, code_floor)
+    return fitted
+
+
 def _fit_into(
     m: Measurer, el: Element, size: int, width: int, max_lines: int
 ) -> tuple[int, list[str]]:
@@ -482,8 +507,9 @@ def _column(
     floor: int,
     code_floor: int,
     width: int,
+    memo: _Memo,
 ) -> tuple[list[_Fitted], int, bool]:
-    fitted = [_fit_el(m, e, scale, sh, floor, width, code_floor) for e in els]
+    fitted = [_fit_el_once(memo, m, e, scale, sh, floor, width, code_floor) for e in els]
     total = sum(f.height for f in fitted) + sum(_gap_before(f) for f in fitted[1:])
     return fitted, total, all(f.ok for f in fitted)
 
@@ -542,16 +568,24 @@ def _activation_plan(
     )
 
 
-def _fit_activation(m: Measurer, plan: _ActivationPlan, scale: float) -> _ActivationFit:
+def _fit_activation(
+    m: Measurer, plan: _ActivationPlan, scale: float, memo: _Memo, force: bool
+) -> _ActivationFit | None:
+    """The elements fitted at ``scale``. Unless ``force``, None as soon as the QR and its
+    caption alone leave no room: the text column (the most to measure) cannot fit then."""
     _sx, _sy, sw, sh = plan.safe
     floor = plan.floor
-    fb = [_fit_el(m, e, scale, sh, floor, sw, floor) for e in plan.bottom]
+    fb = [_fit_el_once(memo, m, e, scale, sh, floor, sw, floor) for e in plan.bottom]
     main_h = sh - (sum(f.height for f in fb) + sum(_gap(f.size) for f in fb))
     caption_w = plan.qr_side if plan.mode == "side" else sw
-    fc = [_fit_el(m, e, scale, sh, floor, caption_w, floor) for e in plan.caption]
+    fc = [_fit_el_once(memo, m, e, scale, sh, floor, caption_w, floor) for e in plan.caption]
     qr_h = plan.qr_side + sum(f.height + _gap(f.size) for f in fc)
+    # Below, side by side needs qr_h <= main_h and stacked text_h + gap + qr_h <= main_h;
+    # text_h is never negative, so when this holds they fail whatever the column measures.
+    if not force and qr_h + (0 if plan.mode == "side" else _gap(floor)) > main_h:
+        return None
     fitted, text_h, ok = _column(
-        m, plan.column, scale, sh, floor, plan.code_floor, plan.column_width
+        m, plan.column, scale, sh, floor, plan.code_floor, plan.column_width, memo
     )
     if plan.mode == "side":
         fits = text_h <= main_h and qr_h <= main_h
@@ -633,6 +667,7 @@ def _try_activation(
     drop: frozenset[str],
     force: bool,
     min_scale: float,
+    memo: _Memo,
 ) -> Layout | None:
     """The activation layout at ``ppm`` in ``mode``, or None when it does not fit.
 
@@ -642,8 +677,8 @@ def _try_activation(
     if mode == "side" and plan.column_width < safe[2] * 0.3 and not force:
         return None
     scales = [SCALES[-1]] if force else [x for x in SCALES if x >= min_scale]
-    fits = (_fit_activation(m, plan, scale) for scale in scales)
-    fit = next((f for f in fits if (f.fits and f.ok) or force), None)
+    fits = (_fit_activation(m, plan, scale, memo, force) for scale in scales)
+    fit = next((f for f in fits if f is not None and ((f.fits and f.ok) or force)), None)
     if fit is None:
         return None
     placed, qr = (_place_side if mode == "side" else _place_stack)(fit, plan)
@@ -678,17 +713,20 @@ def layout_activation(
         for min_scale, drop in passes
         for ppm in range(hi, lo - 1, -1)
     ]
+    memo: _Memo = {}  # lives no longer than comp, whose elements its keys name
     for min_scale, drop, ppm in rounds:
         for mode in modes:
             if mode == "side" and modules * ppm > sw * QR_MAX_WIDTH_SHARE:
                 continue
             if modules * ppm > sh:
                 continue
-            found = _try_activation(comp, m, w, h, safe, modules, ppm, mode, drop, False, min_scale)
+            found = _try_activation(
+                comp, m, w, h, safe, modules, ppm, mode, drop, False, min_scale, memo
+            )
             if found is not None:
                 return found
     forced = _try_activation(
-        comp, m, w, h, safe, modules, MIN_PPM, modes[0], passes[-1][1], True, 0.0
+        comp, m, w, h, safe, modules, MIN_PPM, modes[0], passes[-1][1], True, 0.0, memo
     )
     assert forced is not None
     return forced

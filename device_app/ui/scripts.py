@@ -53,6 +53,8 @@ def script_of(ch: str) -> str:
 
 def needs_segments(text: str) -> bool:
     """True when ``text`` has a character the bundled face does not draw."""
+    if max(text, default=" ") < "\u0600":  # at C speed: no character beyond Latin to check
+        return False
     return any(ord(c) >= 0x0600 and script_of(c) for c in text)
 
 

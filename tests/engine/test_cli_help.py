@@ -117,3 +117,63 @@ def test_check_board_fails_when_there_are_no_themes_to_check_against(
     out, err = io.StringIO(), io.StringIO()
     assert board_commands.cmd_boards(argparse.Namespace(), out, err) == exitcodes.CONFIGURATION
     assert "no board files" in err.getvalue() and out.getvalue() == ""
+
+
+def parse_both(argv: list[str]) -> tuple[object, object]:
+    """What the whole parser and the one built for ``argv``'s command make of ``argv``:
+    (namespace or exit code, stdout + stderr)."""
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from device_app.cli.commands import _command_named
+
+    results = []
+    for parser in (build_parser(), build_parser(_command_named(argv))):
+        out = io.StringIO()
+        with redirect_stdout(out), redirect_stderr(out):
+            try:
+                got: object = vars(parser.parse_args(argv))
+            except SystemExit as e:
+                got = e.code
+        results.append((got, out.getvalue()))
+    return results[0], results[1]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--debug"],
+        ["-v", "--debug", "run", "--board", "tv-4k", "--exit-after", "2", "--issuer", "https://x"],
+        ["run", "--debug", "--client-id", "tv", "-v"],
+        ["run", "--exit-after", "soon"],
+        ["run", "--nope"],
+        ["--", "run", "--locale", "it"],
+        ["--verb", "run"],
+        ["-h", "run"],
+        ["--version", "run"],
+        ["-", "run"],
+        ["-1", "run"],
+        ["runn"],
+        ["run", "login"],
+        ["screenshot", "--screen", "home", "--out", "/tmp/x.png"],
+        ["boards"],
+        ["check-board"],
+        ["accounts", "--json"],
+        ["call", "https://api.example/me", "--method", "POST"],
+        ["token", "--min-ttl", "60", "--account", "2"],
+        ["login", "--add", "--no-qr"],
+        ["status", "-v"],
+        ["logout"],
+        ["providers"],
+    ],
+)
+def test_the_parser_built_for_one_command_parses_as_the_whole_one(argv: list[str]) -> None:
+    whole, one = parse_both(argv)
+    assert one == whole
+
+
+@pytest.mark.parametrize("command", sorted(subcommands()))
+def test_a_command_built_alone_helps_as_in_the_whole_parser(command: str) -> None:
+    whole, one = parse_both([command, "--help"])
+    assert whole[0] == 0 and "usage: device-app %s" % command in str(whole[1])
+    assert one == whole

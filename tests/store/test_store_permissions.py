@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from device_app.engine import private_files
 from device_app.engine.token_store import TokenStore, TokenStoreError
 
 from .helpers import make_doc, temp_names, write_raw
@@ -139,7 +139,7 @@ def test_a_symlink_planted_at_a_temp_name_is_never_written_through(
     target = tmp_path / "elsewhere"
     write_raw(target, b"precious", 0o644)
     (store.directory / f".default.json.tmp.{os.getpid()}.00000000").symlink_to(target)
-    monkeypatch.setattr(secrets, "token_hex", lambda n: "00000000")
+    monkeypatch.setattr(private_files, "temp_suffix", lambda: "00000000")
     with pytest.raises(TokenStoreError, match="File exists"):
         store.save(make_doc(2))
     assert target.read_bytes() == b"precious"
@@ -178,3 +178,9 @@ def test_safe_profile_names_get_their_own_files(tmp_path: Path) -> None:
         store = TokenStore(tmp_path / "s", name)
         assert store.path.name == f"{name}.json"
         assert store.load() == make_doc(i)
+
+
+def test_temp_names_end_in_eight_random_hex_digits_like_secrets_token_hex() -> None:
+    suffixes = {private_files.temp_suffix() for _ in range(64)}
+    assert all(len(s) == 8 and int(s, 16) >= 0 and s == s.lower() for s in suffixes)
+    assert len(suffixes) > 60  # random: 64 draws of 32 bits almost never collide

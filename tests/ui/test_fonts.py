@@ -34,6 +34,17 @@ def test_a_resized_face_measures_and_draws_as_a_face_opened_at_that_size(role: s
             assert pygame.image.tobytes(ours, "RGB") == pygame.image.tobytes(theirs, "RGB")
 
 
+@pytest.mark.parametrize("role", sorted(FILES))
+def test_the_measured_height_of_a_line_is_the_rendered_height(role: str) -> None:
+    # Fonts.line_height asks size() for the height render() would give (half the cost).
+    fonts, face = Fonts(), Fonts().get(role, 4)
+    for size in range(4, 320):
+        face.point_size = size
+        drawn = face.render("ÅgÉy", True, (0, 0, 0)).get_height()
+        assert face.size("ÅgÉy")[1] == drawn, size
+        assert fonts.line_height(role, size) == max(face.get_linesize(), drawn), size
+
+
 @pytest.mark.parametrize("board", ["pi-hdmi-1080p", "tv-4k"])
 def test_a_screen_opens_one_face_per_role(board: str) -> None:
     fonts = Fonts()

@@ -154,3 +154,47 @@ def test_a_signed_in_start_does_not_load_the_qr_encoder() -> None:
         "assert app.controller.screen in ('signed_in', 'home'), app.controller.screen\n"
     )
     assert "qrcode" not in loaded
+
+
+def test_the_tv_parts_leave_hashing_ctypes_subprocess_and_scripts_until_needed() -> None:
+    # issue 14, start-up: each is imported where it is used (a record hashed, DPoP, the
+    # kmsdrm renderer's name, speech, a scripted board), never on the way to the first frame.
+    loaded = modules_after(
+        "from device_app.engine import discovery, private_files, session, token_store\n"
+        "from device_app.hardware.boards import load_board\n"
+        "from device_app.hardware.display import sdl_window\n"
+        "from device_app.tv import speech\n"
+        "from device_app.tv.input_hub import InputHub\n"
+        "InputHub(load_board('pi-hdmi-1080p'), print)\n"
+    )
+    later = {"hashlib", "hmac", "secrets", "ctypes", "subprocess"}
+    later |= {"device_app.engine.dpop", "device_app.hardware.display.sdl_renderer"}
+    later |= {"device_app.hardware.input.scripted"}
+    assert not later & loaded
+
+
+def test_named_tuples_are_made_from_annotations_that_are_not_strings() -> None:
+    # typing.NamedTuple compiles each string annotation (``from __future__ import
+    # annotations``) when its class is made: ~14 us a field, ~2.5 ms over the TV's start.
+    import ast
+    from pathlib import Path
+
+    import device_app
+
+    offenders = []
+    for path in sorted(Path(device_app.__file__).parent.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        future = any(
+            isinstance(n, ast.ImportFrom)
+            and n.module == "__future__"
+            and any(a.name == "annotations" for a in n.names)
+            for n in tree.body
+        )
+        named = any(
+            isinstance(n, ast.ClassDef)
+            and any(getattr(b, "id", "") == "NamedTuple" for b in n.bases)
+            for n in tree.body
+        )
+        if future and named:
+            offenders.append(str(path.relative_to(Path(device_app.__file__).parent)))
+    assert offenders == []

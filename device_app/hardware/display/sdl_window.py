@@ -18,7 +18,6 @@ from device_app.hardware.display.drm import (
     select_kmsdrm_card,
 )
 from device_app.hardware.display.rotation import panel_size
-from device_app.hardware.display.sdl_renderer import window_renderer
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +88,9 @@ def _log_renderer() -> None:
     """Say in the log which renderer SDL chose for the window surface (it may fall back)."""
     try:
         from pygame._sdl2.video import Window
+
+        # Here, not at the top: ctypes costs ~2 ms at import, and only kmsdrm asks.
+        from device_app.hardware.display.sdl_renderer import window_renderer
 
         used = window_renderer(Window.from_display_module().id)
     except (ImportError, pygame.error):
