@@ -24,7 +24,7 @@ from device_app.hardware.boards import OFFSCREEN_DRIVERS, Board
 from device_app.hardware.display import open_display, x11
 from device_app.hardware.input.keyboard import KeyboardSource
 from device_app.hardware.systemd_notify import Notifier
-from device_app.tv import settings_file, stop_signals
+from device_app.tv import settings_file, start_gc, stop_signals
 from device_app.tv.eventlog import EventLog
 from device_app.tv.inbox import Inbox
 from device_app.tv.input_hub import InputHub
@@ -118,6 +118,7 @@ class App:
         self.frames = 0
         # Released once a screen other than the starting one is up (start-up is over).
         self._helper = startup_helper
+        self._starting = True
 
     def _first_language(self, flag: str | None) -> str:
         """The command line's language, else the one chosen with the remote last time,
@@ -257,10 +258,14 @@ class App:
             self._shown = screen
             if self._notifier is not None:
                 self._notifier.status("screen: %s" % screen)
-            if self._helper is not None and screen != STARTING:
-                self._release_helper(warm=True)
+            if self._starting and screen != STARTING:
+                self._end_start_up(warm=True)
 
-    def _release_helper(self, warm: bool) -> None:
+    def _end_start_up(self, warm: bool) -> None:
+        """A screen other than the starting one is up (or the app stops): the start-up
+        helper goes, and the garbage collector runs as usual again (tv/start_gc.py)."""
+        self._starting = False
+        start_gc.release()
         if self._helper is not None:
             self._helper.release(warm)
             self._helper = None
@@ -295,7 +300,7 @@ class App:
     def _shutdown(self, hub: InputHub | None, old_handlers: dict[int, Any]) -> None:
         timing = self.stop_timing
         timing.mark("loop")
-        self._release_helper(warm=False)
+        self._end_start_up(warm=False)
         if self._notifier is not None:
             self._notifier.stopping()
             self._notifier.close()

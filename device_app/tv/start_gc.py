@@ -10,7 +10,7 @@ activation screen on the development machine (timed with ``gc.callbacks``), to f
 ``HOLD_ALLOCATIONS``; :func:`release` puts it back, once the first screens are up. Should
 nobody call it, the first collection that the raised threshold lets through puts it back
 itself: a hold never lasts beyond about three starts' worth of objects. No thread and no
-timer: the app forks its start-up helper only while it runs a single thread.
+timer. The TV app releases it when it releases its start-up helper (tv/app.py).
 """
 
 from __future__ import annotations

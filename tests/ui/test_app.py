@@ -247,3 +247,21 @@ def test_a_damaged_settings_file_is_named_and_ignored(
     app = App(load_board("desktop"), FakeSession(), offscreen=True, settings_dir=settings)
     assert app.language == "en"
     assert str(settings / "settings.json") in caplog.text
+
+
+def test_start_up_ends_with_the_first_screen_after_the_starting_one(tmp_path: Path) -> None:
+    """The collector held for the start (tv/start_gc.py) runs as usual once the code is up."""
+    from device_app.tv import start_gc
+
+    start_gc.hold()
+    seen: list[bool] = []
+
+    def watch(app: App) -> None:
+        assert wait_for(lambda: app.controller.screen == vm.ACTIVATION and app.frames >= 2)
+        seen.append(start_gc.held())
+
+    try:
+        run_app(FakeSession(), tmp_path, during=watch)
+    finally:
+        start_gc.release()
+    assert seen == [False]
