@@ -19,6 +19,7 @@ from typing import Any
 
 from device_app import __version__
 from device_app.cli import exitcodes
+from device_app.cli.command_name import command_named
 from device_app.cli.terminal_view import TerminalView, say
 from device_app.core import events as ev
 from device_app.core.errors import DeviceAppError
@@ -420,19 +421,6 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-# What may come before the command for the parser to be built for that command alone;
-# anything else (--help, --version, an abbreviation, "--", "-", "-1") gets the whole parser.
-_FLAGS_BEFORE_COMMAND = frozenset({"-v", "--verbose", "--debug"})
-
-
-def _command_named(argv: Sequence[str]) -> str | None:
-    """The command ``argv`` names after nothing but plain global flags, else None."""
-    for arg in argv:
-        if arg not in _FLAGS_BEFORE_COMMAND:
-            return None if arg.startswith("-") else arg
-    return None
-
-
 def _exit_for(error: BaseException) -> int:
     return exitcodes.for_outcome(outcome_of(error))
 
@@ -469,7 +457,7 @@ def _stdout_gone() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``device-app`` console script."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    command = _command_named(argv)
+    command = command_named(argv)
     if command != "run":
         return _main(argv, command)
     # The TV app: no garbage collection on the way to its first screens (tv/start_gc.py).

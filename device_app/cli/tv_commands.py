@@ -89,6 +89,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, helper: Any) -> int:
     import time
 
+    from device_app.hardware.pygame_import import import_pygame
+
+    import_pygame()  # before the board (its keymap names pygame's keys) imports it whole
     from device_app.hardware.boards import BoardError
     from device_app.tv.eventlog import EventLog
     from device_app.ui import themes

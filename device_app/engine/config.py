@@ -10,7 +10,7 @@ endpoints where the provider publishes them and builds the profile.
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -59,17 +59,26 @@ class Settings(NamedTuple):
         return "Settings(%s)" % shown
 
 
-def resolve_profile(settings: Settings, transport: Any, cache_dir: Path | None) -> Profile:
+def resolve_profile(
+    settings: Settings,
+    transport: Any,
+    cache_dir: Path | None,
+    discover: Callable[..., dict[str, Any]] | None = None,
+) -> Profile:
     """Discover endpoints where the provider publishes them and build the :class:`Profile`.
 
     Discovery failure falls back to the profile's endpoint templates; with none, it is an error.
+    ``discover`` stands in for engine.discovery's (the TV's start-up helper, which has it
+    loaded); it takes the same arguments.
     """
     metadata: dict[str, Any] = {}
     need = [ep for ep in ("device_authorization", "token") if ep not in settings.endpoints]
     # settings_from_args has checked the client ID and that an issuer is there when needed.
     if settings.discovery != "none" and need and settings.issuer:
-        from device_app.engine.discovery import discover
+        if discover is None:
+            from device_app.engine.discovery import discover as discover_here
 
+            discover = discover_here
         try:
             metadata = discover(
                 settings.issuer,

@@ -7,7 +7,7 @@ import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from device_app.core.errors import ConfigurationError
 from device_app.core.http import Request, Response
@@ -32,7 +32,8 @@ class TransportOnFirstUse:
     checked at once, so that a bad file is refused before anything else.
 
     While ``stand_in`` is set, requests go to it instead (the TV's start-up helper process,
-    device_app.tv.startup_helper).
+    device_app.tv.startup_helper); while ``discover_stand_in`` is, discovery goes to it
+    (engine/discovery.py's ``discover``, same arguments) when a session needs its profile.
     """
 
     def __init__(self, ca_bundle: str | None = None, tls_expected: bool = True) -> None:
@@ -41,6 +42,7 @@ class TransportOnFirstUse:
         self._lock = threading.Lock()
         self._made: HttpTransport | None = None
         self.stand_in: Callable[[Request], Response] | None = None
+        self.discover_stand_in: Callable[..., dict[str, Any]] | None = None
         if ca_bundle is not None:
             from device_app.engine.trust import check_ca_bundle  # ssl only when needed
 
@@ -93,7 +95,8 @@ def make_household(
     def profile() -> Profile:
         if not resolved:  # one discovery for all accounts
             try:
-                resolved.append(resolve_profile(settings, transport, cache_dir))
+                discover = transport.discover_stand_in
+                resolved.append(resolve_profile(settings, transport, cache_dir, discover))
             except ConfigurationError as e:  # the core names settings; here they are flags
                 raise ConfigurationError(with_flag_hints(str(e))) from None
         return resolved[0]

@@ -10,10 +10,12 @@ Loading is strict. An unknown key, a wrong type or a missing file raises
 import re
 import tomllib
 from collections.abc import Mapping
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:  # no importlib.resources at run time (assets.py)
+    from importlib.resources.abc import Traversable
 
 from device_app.assets import BOARD_DIR, THEME_DIR, stem, toml_files
 from device_app.core.errors import ConfigurationError
@@ -276,7 +278,7 @@ def parse_board(data: Mapping[str, Any], source: str) -> Board:
     return Board(source=source, **v)
 
 
-def board_path(name_or_path: str) -> Traversable:
+def board_path(name_or_path: str) -> "Traversable":
     """A board name (``desktop``) or a path to a TOML file."""
     p = Path(name_or_path)
     if p.suffix == ".toml" or "/" in name_or_path:
@@ -289,7 +291,7 @@ def load_board(name_or_path: str) -> Board:
     return read_board(board_path(name_or_path))
 
 
-def read_board(path: Traversable) -> Board:
+def read_board(path: "Traversable") -> Board:
     """Load and validate one board file (a shipped one or a path)."""
     try:
         raw = path.read_bytes()

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import pygame
 
 from device_app.core.errors import ConfigurationError
+from device_app.engine import token_store
 from device_app.hardware.boards import OFFSCREEN_DRIVERS, Board
 from device_app.hardware.display import open_display, x11
 from device_app.hardware.input.keyboard import KeyboardSource
@@ -196,8 +197,9 @@ class App:
             self._draw(display, started)  # the starting screen at once: never a blank TV
             self._notifier = Notifier()
             self._notifier.ready("screen: %s" % self._shown)  # READY=1 after the first frame
-            if login:
-                self.screen.prepare()  # what the code's screen needs loads meanwhile
+            if login:  # what the code and its screen need loads while the request is out
+                token_store.prepare_checksums()
+                self.screen.prepare()
             keyboard = keyboard_for(self.board)
             hub = hub_for(self.board, self.post_action)
             if hub is not None:

@@ -1,15 +1,18 @@
-"""A second process for the first seconds: it loads the HTTP stack and the QR encoder while
-the display starts, then sends the app's first requests and encodes its first QR code.
+"""A second process for the first seconds: it loads discovery, the HTTP stack and the QR
+encoder while the display starts, then does the app's discovery (from its cache, mostly),
+sends its first requests and encodes its first QR code.
 
 Why: from power-on to the code on screen the app is busy in one core (Python runs one thread
-at a time), while a Pi has four. ``run`` starts the helper first, as a new interpreter (a
-fork would make the app copy each page it writes afterwards: 7 ms more to the first frame,
-measured). As the app loads pygame, its board and its screens, opens the display and draws
-the starting screen, the helper imports ``http.client``, the transport and the QR encoder;
-told the transport's settings (from the flags, as ``run`` begins), it builds the TLS context
-where the server speaks https: loading the CA bundles is the slowest part of a first
-request. The first request still leaves only once the display is up and the flow asks for
-it, as without the helper: a TV whose display fails asks the server for nothing.
+at a time), while a Pi has four. The ``device-app`` entry point starts the helper before it
+loads the rest of the command line, when it sees ``run`` (tv/helper_process.py), as a new
+interpreter (a fork would make the app copy each page it writes afterwards: 7 ms more to
+the first frame, measured). As the app loads the CLI, pygame, its board and its screens,
+opens the display and draws the starting screen, the helper imports discovery,
+``http.client``, the transport and then the QR encoder; told the transport's settings and
+the log level (from the flags, as ``run`` begins), it builds the TLS context where the
+server speaks https: loading the CA bundles is the slowest part of a first request. The
+first request still leaves only once the display is up and the flow asks for it, as without
+the helper: a TV whose display fails asks the server for nothing.
 
 The app releases the helper once a screen other than the starting one is up; from then on
 its own transport (warmed up in a background thread at that moment) carries every request.
@@ -24,6 +27,7 @@ payload (both ends are this program: nothing foreign is ever unmarshalled).
 
 from __future__ import annotations
 
+import codecs
 import logging
 import marshal
 import os
@@ -32,21 +36,30 @@ import signal
 import struct
 import sys
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from device_app.core.errors import ConfigurationError, TransportError
+from device_app.core.errors import (
+    ConfigurationError,
+    DeviceAppError,
+    ProtocolError,
+    TransportError,
+)
 from device_app.core.http import Request, Response
+from device_app.tv import helper_process
 from device_app.ui import qr
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from device_app.engine.wiring import TransportOnFirstUse
+
+    Transport = Callable[[Request], Response]
 
 log = logging.getLogger("device_app.tv.startup_helper")
 
-# The helper's end of each pipe, and how it starts: a new interpreter (a fork would make the
-# app copy each page it writes afterwards, ~7 ms here).
-_IN, _OUT = 3, 4
-_MAIN = "import sys; from device_app.tv.startup_helper import main; main(int(sys.argv[1]))"
+# The helper's end of each pipe.
+_IN, _OUT = helper_process.HELPER_IN, helper_process.HELPER_OUT
 
 # s of silence after which the helper counts as stuck: well past any request's own deadline
 # (the transport ends each within 20 s), so a slow server is never taken for a stuck helper.
@@ -74,37 +87,36 @@ class StartupHelper:
 
     @classmethod
     def start(cls) -> StartupHelper | None:
-        """Start the helper; None on a single core (nothing to run beside) or where it cannot
-        be started (no posix_spawn, out of processes), and then the app does it all."""
-        cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else ()
-        if len(cores) < 2 or not hasattr(os, "posix_spawn"):
+        """The helper the entry point started (tv/helper_process.py), else one started now;
+        None on a single core (nothing to run beside) or where it cannot be started (no
+        posix_spawn, out of processes), and then the app does it all."""
+        early = helper_process.take_early()
+        if early is not None:
+            log.debug("start-up helper %d started by the entry point", early[0])
+            return cls(*early)
+        if not helper_process.can_spawn():
             return None
-        down_r, down_w = os.pipe()  # not inherited, as every descriptor Python opens ...
-        up_r, up_w = os.pipe()
-        level = logging.getLogger().getEffectiveLevel()
-        argv = [sys.executable, "-c", _MAIN, str(level)]
-        # ... but these two, as the helper's descriptors 3 and 4.
-        moves = [(os.POSIX_SPAWN_DUP2, down_r, _IN), (os.POSIX_SPAWN_DUP2, up_w, _OUT)]
         try:
-            pid = os.posix_spawn(sys.executable, argv, os.environ, file_actions=moves)
+            spawned = helper_process.spawn()
         except OSError as e:
             log.warning("start-up helper: cannot start (%s); starting without it", e.strerror)
             return None
-        finally:
-            os.close(down_r)
-            os.close(up_w)
-        log.debug("start-up helper %d: loading the HTTP stack and the QR encoder", pid)
-        return cls(pid, down_w, up_r)
+        log.debug(
+            "start-up helper %d started: it loads the HTTP stack and the QR encoder", spawned[0]
+        )
+        return cls(*spawned)
 
     def configure(self, ca_bundle: str | None, tls_expected: bool) -> None:
         """The transport's settings, as early as the app knows them: the helper makes its
-        transport (and TLS context) as soon as it has loaded. Sent once."""
+        transport (and TLS context) as soon as it has loaded, and logs at the app's level
+        from then on. Sent once."""
         with self._lock:
             if self._closed or self._configured is not None:
                 return
             self._configured = (ca_bundle, tls_expected)
+            level = logging.getLogger().getEffectiveLevel()
             try:
-                _write(self._out, ("transport", ca_bundle, tls_expected))
+                _write(self._out, ("configure", level, ca_bundle, tls_expected))
             except OSError:
                 self._stop()
 
@@ -121,6 +133,7 @@ class StartupHelper:
                 return
             self._transport = transport
             transport.stand_in = self.send
+            transport.discover_stand_in = self.discover
             qr.use_encoder(self)
 
     # -- the app's calls ---------------------------------------------------------------------
@@ -140,7 +153,32 @@ class StartupHelper:
         if reply[0] == "unavailable":  # the request has not left: it is sent here
             assert self._transport is not None  # send() is reached through attach() only
             return self._transport.made()(request)
-        return _response_of(reply)
+        if reply[0] == "ok":
+            return Response(reply[1], reply[2], reply[3])
+        raise _error_of(reply)
+
+    def discover(self, issuer: str, transport: Transport, **options: Any) -> dict[str, Any]:
+        """engine/discovery.py's ``discover``, done by the helper, which has that module and
+        OpenSSL's hashes (the cache file's name) loaded: in the app they would load on the
+        way to the first request, ~5 ms (issue 14). Done here, with ``transport``, when the
+        helper cannot (released, gone, no transport of its own)."""
+        reply: Any = ("unavailable",)
+        with self._lock:
+            if not self._closed:
+                cache_dir = options.get("cache_dir")
+                sent = dict(options, cache_dir=None if cache_dir is None else str(cache_dir))
+                try:
+                    reply = self._call(("discover", issuer, sent))
+                finally:
+                    self._close_if_released()
+        if reply is None or reply[0] == "unavailable":  # a GET: safe to ask again here
+            from device_app.engine.discovery import discover
+
+            return discover(issuer, transport, **options)
+        if reply[0] == "ok":
+            metadata: dict[str, Any] = reply[1]
+            return metadata
+        raise _error_of(reply)
 
     def qr_side(self, payload: str) -> int | None:
         """The QR's side in modules for ``payload``, at once; the helper encodes it next,
@@ -177,8 +215,9 @@ class StartupHelper:
         self._released = True
         transport = self._transport
         log.debug(
-            "start-up helper %d released after %d request(s) and %d QR code(s)",
+            "start-up helper %d released after %d discovery, %d request(s) and %d QR code(s)",
             self.pid,
+            self.served.get("discover", 0),
             self.served.get("send", 0),
             self.served.get("qr", 0),
         )
@@ -217,6 +256,8 @@ class StartupHelper:
     def _detach(self) -> None:
         if self._transport is not None and self._transport.stand_in == self.send:
             self._transport.stand_in = None
+        if self._transport is not None and self._transport.discover_stand_in == self.discover:
+            self._transport.discover_stand_in = None
         if self._transport is not None:
             qr.use_encoder(None)
 
@@ -254,7 +295,7 @@ def _reap(pid: int) -> None:
 # -- the helper process ----------------------------------------------------------------------
 
 
-def main(log_level: int) -> None:
+def main() -> None:
     """The helper process: load, then answer on descriptors 3 and 4 until the app closes
     its end. Never returns."""
     status = 0
@@ -262,11 +303,19 @@ def main(log_level: int) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the app's; EOF ends us
         from device_app.engine.logging_setup import setup_logging
 
-        setup_logging(log_level)  # the app's level and redaction, on the same stderr
+        setup_logging()  # the app's redaction, on the same stderr; its level comes later
+        # What the app asks for first, in that order: discovery (its module, and OpenSSL's
+        # hashes for the cache file's name), then the first request (the transport, and the
+        # codec every name lookup goes through, which the first request would load).
+        import hashlib  # noqa: F401
+
+        import device_app.engine.discovery  # noqa: F401
         from device_app.engine.transport import HttpTransport
 
-        qr.load()
-        _serve(HttpTransport)
+        codecs.lookup("idna")
+        # The QR encoder is asked for last, once the code has come: it loads while nothing
+        # else is asked.
+        _serve(HttpTransport, later=[qr.load])
     except BaseException as e:  # a helper must end quietly; the app carries on
         log.warning("start-up helper failed (%s); the app goes on without it", type(e).__name__)
         log.debug("details", exc_info=True)
@@ -278,19 +327,27 @@ def main(log_level: int) -> None:
             os._exit(status)
 
 
-def _serve(make_transport: Any) -> None:
+def _serve(make_transport: Any, later: list[Callable[[], None]]) -> None:
+    """Answer the app's messages in turn; run ``later`` one by one while none is waiting."""
+    from device_app.engine.logging_setup import setup_logging
+
     transport: Any = None
     encoded: dict[str, qr.Rows] = {}  # what was encoded after its side was asked for
     while True:
+        while later and not select.select([_IN], [], [], 0)[0]:
+            later.pop(0)()
         message = _read(_IN, None)
         if message is None:
             return
-        if message[0] == "transport":  # no answer: the app does not wait for this
-            transport = _transport(make_transport, *message[1:])
+        if message[0] == "configure":  # no answer: the app does not wait for this
+            setup_logging(message[1])
+            transport = _transport(make_transport, *message[2:])
         elif message[0] == "qr_side":  # answer at once, then encode while the app lays out
             fitted = qr.fitted(message[1])
             _write(_OUT, ("ok", qr.side_of(fitted)))
             encoded = {message[1]: qr.rows_of(fitted)}
+        elif message[0] == "discover":
+            _write(_OUT, _discovered(message[1], message[2], transport))
         elif message[0] == "qr":
             rows = encoded.pop(message[1], None)
             _write(_OUT, ("ok", rows if rows is not None else qr.encode(message[1])))
@@ -315,11 +372,31 @@ def _answer(message: tuple[Any, ...], transport: Any) -> Any:
         return ("unavailable",)
     try:
         resp = transport(Request(*message[1]))
-    except TransportError as e:
-        return ("transport_error", str(e), e.reason, e.retry_after)
-    except ConfigurationError as e:
-        return ("configuration_error", str(e))
+    except (TransportError, ConfigurationError) as e:
+        return _error_reply(e)
     return ("ok", resp.status, resp.headers, resp.body)
+
+
+def _discovered(issuer: str, options: dict[str, Any], transport: Any) -> Any:
+    if transport is None:
+        return ("unavailable",)
+    from device_app.engine.discovery import discover
+
+    cache_dir = options.pop("cache_dir", None)
+    try:
+        metadata = discover(
+            issuer, transport, cache_dir=None if cache_dir is None else Path(cache_dir), **options
+        )
+    except (TransportError, ConfigurationError, ProtocolError) as e:
+        return _error_reply(e)
+    return ("ok", metadata)
+
+
+def _error_reply(e: DeviceAppError) -> tuple[Any, ...]:
+    if isinstance(e, TransportError):
+        return ("transport_error", str(e), e.reason, e.retry_after)
+    kind = "configuration_error" if isinstance(e, ConfigurationError) else "protocol_error"
+    return (kind, str(e))
 
 
 # -- messages --------------------------------------------------------------------------------
@@ -330,12 +407,13 @@ def _request_fields(r: Request) -> tuple[Any, ...]:
     return (r.method, r.url, dict(r.headers), form, r.body, tuple(r.secret_fields))
 
 
-def _response_of(reply: tuple[Any, ...]) -> Response:
-    if reply[0] == "ok":
-        return Response(reply[1], reply[2], reply[3])
+def _error_of(reply: tuple[Any, ...]) -> DeviceAppError:
+    """The exception an error reply stands for (as the helper's call raised it)."""
     if reply[0] == "configuration_error":
-        raise ConfigurationError(reply[1])
-    raise TransportError(reply[1], reply[2], reply[3])
+        return ConfigurationError(reply[1])
+    if reply[0] == "protocol_error":
+        return ProtocolError(reply[1])
+    return TransportError(reply[1], reply[2], reply[3])
 
 
 def _write(fd: int, message: Any) -> None:

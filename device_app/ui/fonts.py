@@ -13,12 +13,15 @@ DejaVu's line (a line's height never depends on its language), on DejaVu's basel
 
 from __future__ import annotations
 
-from importlib.resources.abc import Traversable
+from typing import TYPE_CHECKING
 
 import pygame
 
 from device_app.assets import FONT_DIR, file_path
 from device_app.ui import scripts
+
+if TYPE_CHECKING:  # no importlib.resources at run time (assets.py)
+    from importlib.resources.abc import Traversable
 
 # DejaVu (Debian fonts-dejavu-core 2.37): the mono face tells 0 from O (dotted zero) and
 # 1 / I / l apart (serifs and tails), which matters for a code typed by hand.

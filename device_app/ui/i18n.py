@@ -6,8 +6,10 @@
 import gettext
 import os
 from collections.abc import Mapping
-from importlib.resources.abc import Traversable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:  # no importlib.resources at run time (assets.py)
+    from importlib.resources.abc import Traversable
 
 from device_app.assets import LOCALE_DIR
 
@@ -42,7 +44,7 @@ def selectable_languages() -> tuple[str, ...]:
     return tuple(sorted(have, key=lambda lang: LANGUAGE_NAMES.get(lang, lang)))
 
 
-def _catalogue(language: str) -> Traversable:
+def _catalogue(language: str) -> "Traversable":
     """The compiled catalogue of a language (which may not exist)."""
     return LOCALE_DIR / language / "LC_MESSAGES" / (DOMAIN + ".mo")
 

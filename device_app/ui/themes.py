@@ -4,9 +4,11 @@
 # annotation when the class is made (issue 14: ~2.5 ms of the TV's start over its modules).
 
 import tomllib
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:  # no importlib.resources at run time (assets.py)
+    from importlib.resources.abc import Traversable
 
 from device_app.assets import THEME_DIR, file_path, stem, toml_files
 from device_app.core.errors import ConfigurationError
@@ -113,7 +115,7 @@ def hex_colour(colour: Colour) -> str:
     return "#%02X%02X%02X" % colour
 
 
-def _logo(theme_path: Traversable, value: object) -> str:
+def _logo(theme_path: "Traversable", value: object) -> str:
     """The logo's file (relative to the theme's folder), checked to be a PNG or SVG that
     decodes; its path as a string."""
     if not isinstance(value, str) or not value.lower().endswith(LOGO_TYPES):

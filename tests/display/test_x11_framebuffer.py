@@ -18,6 +18,7 @@ def sdl(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(pygame.display, "init", lambda: None)
     monkeypatch.setattr(pygame.display, "get_driver", lambda: "x11")
     monkeypatch.setattr(pygame.display, "set_caption", lambda caption: None)
+    monkeypatch.setattr(pygame.display, "set_icon", lambda icon: None)
 
     def set_mode(size: tuple[int, int], flags: int = 0) -> pygame.Surface:
         seen.append(os.environ.get("SDL_FRAMEBUFFER_ACCELERATION", "<unset>"))

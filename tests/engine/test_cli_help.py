@@ -124,10 +124,10 @@ def parse_both(argv: list[str]) -> tuple[object, object]:
     (namespace or exit code, stdout + stderr)."""
     from contextlib import redirect_stderr, redirect_stdout
 
-    from device_app.cli.commands import _command_named
+    from device_app.cli.command_name import command_named
 
     results = []
-    for parser in (build_parser(), build_parser(_command_named(argv))):
+    for parser in (build_parser(), build_parser(command_named(argv))):
         out = io.StringIO()
         with redirect_stdout(out), redirect_stderr(out):
             try:

@@ -7,6 +7,7 @@ Each test starts a real helper (a new interpreter); the servers are real sockets
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -15,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from device_app.core.errors import ConfigurationError, TransportError
+from device_app.core.errors import ConfigurationError, ProtocolError, TransportError
 from device_app.core.http import Request
+from device_app.engine.discovery import discover
 from device_app.engine.transport import HttpTransport
 from device_app.engine.wiring import TransportOnFirstUse
+from device_app.tv import helper_process
 from device_app.tv.startup_helper import StartupHelper
 from device_app.ui import qr
 
@@ -221,3 +224,93 @@ def test_a_transport_of_other_settings_is_not_attached() -> None:
     helper.attach(other)  # cannot happen on a TV (one set of flags); the helper lets go
     assert other.stand_in is None
     assert gone(helper.pid)
+
+
+def metadata(conn: Conn, req: Captured) -> bool:
+    """An authorization server's metadata (OIDC discovery), for whatever host it was asked."""
+    base = "http://%s" % req.header("host")
+    doc = {
+        "issuer": base,
+        "device_authorization_endpoint": base + "/device",
+        "token_endpoint": base + "/token",
+    }
+    conn.send(respond(200, json.dumps(doc).encode(), {"Content-Type": "application/json"}))
+    return False
+
+
+def not_json(conn: Conn, req: Captured) -> bool:
+    conn.send(respond(200, b"<html>sign in</html>", {"Content-Type": "text/html"}))
+    return False
+
+
+def test_discovery_is_done_by_the_helper_as_the_app_would(
+    started: tuple[TransportOnFirstUse, StartupHelper], serve: ServerFactory, tmp_path: Path
+) -> None:
+    transport, helper = started
+    assert transport.discover_stand_in == helper.discover  # what the session's profile asks
+    server = serve(metadata)
+    issuer = server.url("").rstrip("/")
+    options = {"mode": "auto", "allow_insecure_hosts": (), "issuer_check": "exact"}
+    cache = tmp_path / "cache"
+    found = helper.discover(issuer, transport, cache_dir=cache, **options)
+    assert found["device_authorization_endpoint"] == issuer + "/device"
+    assert helper.served == {"discover": 1}
+    assert transport._made is None  # this process sent nothing itself
+    here = discover(issuer, HttpTransport(), cache_dir=tmp_path / "other", **options)
+    assert found == here
+    # The helper kept what it found where the app keeps it: the app reads it from now on.
+    assert len(list(cache.glob("discovery-*.json"))) == 1
+    asked = server.connections
+    helper.release()
+    assert transport.discover_stand_in is None
+    assert helper.discover(issuer, transport, cache_dir=cache, **options) == found  # here
+    assert helper.served == {"discover": 1} and server.connections == asked  # from the cache
+
+
+def test_discovery_errors_cross_as_the_same_error(
+    started: tuple[TransportOnFirstUse, StartupHelper], serve: ServerFactory
+) -> None:
+    transport, helper = started
+    issuer = serve(not_json).url("").rstrip("/")
+    with pytest.raises(ProtocolError) as via_helper:
+        helper.discover(issuer, transport, mode="oidc", cache_dir=None)
+    with pytest.raises(ProtocolError) as here:
+        discover(issuer, HttpTransport(), mode="oidc", cache_dir=None)
+    assert str(via_helper.value) == str(here.value)
+    with socket_closed_port() as url:
+        issuer = url.rpartition("/")[0]
+        with pytest.raises(TransportError) as via_helper_t:
+            helper.discover(issuer, transport, mode="oidc")
+        with pytest.raises(TransportError) as here_t:
+            discover(issuer, HttpTransport(), mode="oidc")
+    assert via_helper_t.value.reason == here_t.value.reason == "connect"
+    with pytest.raises(ConfigurationError, match="mode"):
+        helper.discover(issuer, transport, mode="sideways")
+    assert helper.served == {"discover": 3}
+
+
+def test_run_takes_the_helper_the_entry_point_started() -> None:
+    """``device-app run`` starts it before the CLI has loaded; ``run`` takes that one."""
+    helper_process.start_early()
+    helper_process.start_early()  # once per process
+    assert len(helper_process._early) == 1
+    pid = helper_process._early[0][0]
+    helper = StartupHelper.start()
+    assert helper is not None and helper.pid == pid
+    assert helper_process.take_early() is None
+    assert helper.qr_rows("x") is not None  # it answers
+    helper.release()
+    assert gone(pid)
+
+
+def test_a_helper_started_early_that_no_run_took_ends() -> None:
+    """``device-app run --help``, or a mistake in its flags: the helper goes at once."""
+    helper_process.start_early()
+    pid = helper_process._early[0][0]
+    helper_process.drop_early()
+    assert helper_process.take_early() is None
+    assert gone(pid)
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # drop_early reaped it already
+        pass
