@@ -313,9 +313,11 @@ def main() -> None:
         from device_app.engine.transport import HttpTransport
 
         codecs.lookup("idna")
-        # The QR encoder is asked for last, once the code has come: it loads while nothing
-        # else is asked.
-        _serve(HttpTransport, later=[qr.load])
+        # The QR encoder is asked for last, once the code has come: it loads beside the
+        # rest, mostly while a request waits for the server (the import lock makes a QR
+        # asked for meanwhile wait for it).
+        threading.Thread(target=qr.load, name="qr-load", daemon=True).start()
+        _serve(HttpTransport)
     except BaseException as e:  # a helper must end quietly; the app carries on
         log.warning("start-up helper failed (%s); the app goes on without it", type(e).__name__)
         log.debug("details", exc_info=True)
@@ -327,15 +329,13 @@ def main() -> None:
             os._exit(status)
 
 
-def _serve(make_transport: Any, later: list[Callable[[], None]]) -> None:
-    """Answer the app's messages in turn; run ``later`` one by one while none is waiting."""
+def _serve(make_transport: Any) -> None:
+    """Answer the app's messages in turn until its end of the pipe closes."""
     from device_app.engine.logging_setup import setup_logging
 
     transport: Any = None
     encoded: dict[str, qr.Rows] = {}  # what was encoded after its side was asked for
     while True:
-        while later and not select.select([_IN], [], [], 0)[0]:
-            later.pop(0)()
         message = _read(_IN, None)
         if message is None:
             return

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import ssl
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -95,3 +97,58 @@ def test_plain_http_server_on_https_url(serve: ServerFactory) -> None:
     err = tls_error(HttpTransport(total_timeout=5), f"https://127.0.0.1:{server.port}/")
     assert err.reason in ("tls", "connect")
     assert "127.0.0.1" in err.message
+
+
+def subject_hash(pem: Path) -> str:
+    """The name OpenSSL looks a CA up by in a hashed folder (``openssl rehash``)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    out = subprocess.run(
+        ["openssl", "x509", "-subject_hash", "-noout", "-in", str(pem)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+def ours_loaded(context: ssl.SSLContext, name: str = "device-app test CA") -> bool:
+    return any(
+        ("commonName", name) in rdn for ca in context.get_ca_certs() for rdn in ca["subject"]
+    )
+
+
+def test_system_cas_in_a_hashed_folder_are_read_when_a_chain_needs_them(
+    serve: ServerFactory, certs: CertFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The folder costs nothing to load (the bundle file of ~140 CAs costs ~25 ms here) and
+    trusts the same CAs: the private CA placed there as a system CA verifies a server."""
+    folder = tmp_path / "system-certs"
+    folder.mkdir()
+    shutil.copy(certs.ca_path, folder / (subject_hash(certs.ca_path) + ".0"))
+    monkeypatch.setenv("SSL_CERT_DIR", str(folder))
+    # The bundle file is not read at all (here it holds another CA, to tell).
+    (tmp_path / "other").mkdir()
+    other = CertFactory(tmp_path / "other", name="another CA")
+    monkeypatch.setenv("SSL_CERT_FILE", str(other.ca_path))
+    context = tls_context(None)
+    assert not ours_loaded(context)  # not read yet
+    assert not ours_loaded(context, "another CA")
+    server = serve(ok, tls=certs.server_context())
+    assert HttpTransport(total_timeout=5)(Request("GET", server.url("/x"))).status == 200
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path / "empty"))  # without it: refused
+    (tmp_path / "empty").mkdir()
+    assert tls_error(HttpTransport(total_timeout=5), server.url()).reason == "tls"
+
+
+def test_a_folder_without_hashes_leaves_the_bundle_file(
+    serve: ServerFactory, certs: CertFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    shutil.copy(certs.ca_path, folder / "ca.pem")  # not under its hash: OpenSSL cannot find it
+    monkeypatch.setenv("SSL_CERT_DIR", str(folder))
+    monkeypatch.setenv("SSL_CERT_FILE", str(certs.ca_path))
+    assert ours_loaded(tls_context(None))  # the file, read at once
+    server = serve(ok, tls=certs.server_context())
+    assert HttpTransport(total_timeout=5)(Request("GET", server.url("/x"))).status == 200
