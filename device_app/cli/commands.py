@@ -455,7 +455,9 @@ def _stdout_gone() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``device-app`` console script."""
+    """The ``device-app`` command line: parse ``argv`` and run its command (the console
+    script's entry point, ``device_app.cli.main``, comes here once it has started what
+    ``run`` starts first)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     command = command_named(argv)
     if command != "run":

@@ -178,9 +178,6 @@ class App:
         display = self._display or open_display(self.board, offscreen=self._offscreen)
         self._display = display
         self.screen.resize(display.surface.get_size())
-        # SDL's off-screen drivers have no input devices: nothing to pump them for.
-        sdl_input = pygame.display.get_driver() not in OFFSCREEN_DRIVERS
-        self._inbox.watch(x11.connection_fd(), sdl_input)
         self._running = True
         started = self.clock()
         old_handlers = stop_signals.install(self.stop)
@@ -200,6 +197,10 @@ class App:
             if login:  # what the code and its screen need loads while the request is out
                 token_store.prepare_checksums()
                 self.screen.prepare()
+            # What wakes the loop: SDL's off-screen drivers have no input devices, nothing to
+            # pump them for; in an X11 window, its connection (ctypes: after the first frame).
+            sdl_input = pygame.display.get_driver() not in OFFSCREEN_DRIVERS
+            self._inbox.watch(x11.connection_fd(), sdl_input)
             keyboard = keyboard_for(self.board)
             hub = hub_for(self.board, self.post_action)
             if hub is not None:
