@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from tests.ctrl_c import reaching_children
+
 
 @pytest.mark.parametrize("dialect", ["standard", "github"])
 def test_demo_runs_end_to_end_in_the_terminal(dialect: str) -> None:
@@ -69,13 +71,14 @@ def test_demo_window_without_a_display_says_so_and_ends() -> None:
 
 def test_ctrl_c_ends_the_demo_with_one_line_and_130() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "device_app_simulator.demo", "--terminal", "--no-phone"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    with reaching_children():
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "device_app_simulator.demo", "--terminal", "--no-phone"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
     assert proc.stdout is not None
     for line in proc.stdout:
         if "Waiting for approval" in line:

@@ -22,6 +22,7 @@ import zxingcpp
 from PIL import Image
 
 from device_app.ui import catalog
+from tests.ctrl_c import reaching_children
 
 from .conftest import ROOT, Dist, build, clean_env, make_venv, run, sdist_members
 
@@ -193,9 +194,10 @@ def test_the_simulator_needs_its_extra_and_then_serves_discovery(
 
     pip = [python, "-m", "pip", "install", "--quiet", "--no-index", "--find-links", dist.wheels]
     run([*pip, f"{dist.wheel}[simulator]"], cwd=installed.cwd, env=installed.env)
-    proc = subprocess.Popen(
-        argv, cwd=installed.cwd, env=installed.env, stdout=subprocess.PIPE, text=True
-    )
+    with reaching_children():
+        proc = subprocess.Popen(
+            argv, cwd=installed.cwd, env=installed.env, stdout=subprocess.PIPE, text=True
+        )
     try:
         assert proc.stdout is not None
         banner = [proc.stdout.readline() for _ in range(2)]
