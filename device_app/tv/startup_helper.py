@@ -140,13 +140,7 @@ class StartupHelper:
 
     def send(self, request: Request) -> Response:
         """``request`` sent by the helper; raises TransportError as the transport would."""
-        reply: Any = ("unavailable",)  # what a released or gone helper amounts to
-        with self._lock:
-            if not self._closed:
-                try:
-                    reply = self._call(("send", _request_fields(request)))
-                finally:
-                    self._close_if_released()
+        reply = self._exchange(("send", _request_fields(request)))
         if reply is None:
             # The request may have left: never send it a second time (the flow retries).
             raise TransportError("the start-up helper stopped during a request")
@@ -162,15 +156,9 @@ class StartupHelper:
         OpenSSL's hashes (the cache file's name) loaded: in the app they would load on the
         way to the first request, ~5 ms (issue 14). Done here, with ``transport``, when the
         helper cannot (released, gone, no transport of its own)."""
-        reply: Any = ("unavailable",)
-        with self._lock:
-            if not self._closed:
-                cache_dir = options.get("cache_dir")
-                sent = dict(options, cache_dir=None if cache_dir is None else str(cache_dir))
-                try:
-                    reply = self._call(("discover", issuer, sent))
-                finally:
-                    self._close_if_released()
+        cache_dir = options.get("cache_dir")
+        sent = dict(options, cache_dir=None if cache_dir is None else str(cache_dir))
+        reply = self._exchange(("discover", issuer, sent))
         if reply is None or reply[0] == "unavailable":  # a GET: safe to ask again here
             from device_app.engine.discovery import discover
 
@@ -233,6 +221,17 @@ class StartupHelper:
                 self._lock.release()
 
     # -- inside --------------------------------------------------------------------------------
+
+    def _exchange(self, message: tuple[Any, ...]) -> Any:
+        """The helper's reply to a request or discovery; ``("unavailable",)`` once it is
+        released or gone, None when it stopped answering during this call."""
+        with self._lock:
+            if self._closed:
+                return ("unavailable",)
+            try:
+                return self._call(message)
+            finally:
+                self._close_if_released()
 
     def _call(self, message: tuple[Any, ...]) -> Any:
         """The helper's reply to ``message``; None if it is gone or stuck (it is then
